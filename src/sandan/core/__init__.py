@@ -1,0 +1,1 @@
+"""What every domain shares: tenancy, identity and access, units, time, audit and events."""

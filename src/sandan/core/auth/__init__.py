@@ -1,0 +1,1 @@
+"""Users, organisations, memberships with roles, tokens, and the one access policy."""

@@ -1,0 +1,56 @@
+"""Routes of identity: sign in for a token, the caller, token management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from sandan.core.auth import schemas, service
+from sandan.core.auth.models import ApiToken, User
+from sandan.core.auth.policy import Principal
+from sandan.core.errors import NotFound
+from sandan.core.http import PrincipalDep, RateLimiter, SessionDep
+
+router = APIRouter(tags=["identity"])
+
+
+@router.post("/auth/token", response_model=schemas.TokenIssued, status_code=201)
+def issue_token(request: Request, data: schemas.TokenRequest) -> Any:
+    """Sign in with e-mail and password and receive a bearer token (rate limited per address)."""
+    limiter: RateLimiter = request.app.state.login_limiter
+    limiter.hit(request.client.host if request.client else "unknown")
+    with request.app.state.db.session() as session:
+        user = service.login(session, data.email, data.password)
+        session.info["principal"] = Principal(user_id=user.id, name=user.email)
+        token, plain = service.create_token(session, user, data.name, days=data.days)
+        return schemas.TokenIssued.model_validate({**schemas.TokenRead.model_validate(token).model_dump(),
+                                                   "token": plain})
+
+
+@router.get("/me", response_model=schemas.Me)
+def me(principal: PrincipalDep) -> Any:
+    return schemas.Me(user_id=principal.user_id, email=principal.name, roles=sorted(principal.roles),
+                      companies=sorted(principal.companies_read),
+                      complexes=sorted(principal.complexes_read), is_admin=principal.is_admin)
+
+
+@router.get("/tokens", response_model=list[schemas.TokenRead])
+def list_tokens(session: SessionDep) -> Any:
+    return list(session.execute(select(ApiToken).order_by(ApiToken.id)).scalars())
+
+
+@router.post("/tokens", response_model=schemas.TokenIssued, status_code=201)
+def create_token(session: SessionDep, principal: PrincipalDep, data: schemas.TokenCreate) -> Any:
+    user = session.get(User, principal.user_id) if principal.user_id else None
+    if user is None:
+        raise NotFound("no user behind this principal")
+    token, plain = service.create_token(session, user, data.name, days=data.days)
+    return {**schemas.TokenRead.model_validate(token).model_dump(), "token": plain}
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(session: SessionDep, token_id: int) -> Response:
+    service.revoke_token(session, token_id)
+    return Response(status_code=204)

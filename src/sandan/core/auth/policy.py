@@ -1,0 +1,208 @@
+"""The one access policy: who may read and write what.
+
+Every ORM query is filtered here (a ``do_orm_execute`` hook adds the tenant criteria to each
+SELECT) and every ORM write is checked here (a ``before_flush`` hook), so no endpoint, page or
+command can forget it.  Paths that bypass the ORM for speed (the reading store) ask
+:func:`require` explicitly.  A session without a principal may neither read nor write policed
+rows.
+
+| role              | reads                                            | writes                              |
+|-------------------|--------------------------------------------------|-------------------------------------|
+| platform_admin    | everything                                       | everything                          |
+| complex_operator  | its complex and every company in it              | companies of its complex            |
+| company_admin     | its company                                      | its company, sites, assets, points, readings |
+| company_member    | its company                                      | readings of its company             |
+| device            | its company's points                             | readings of its company             |
+| auditor           | the scope of its organisation, read-only         | nothing                             |
+| verifier          | only what a company grants it (MRV issue)        | nothing yet                         |
+
+Complexes are public reference data: every signed-in principal reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, false, or_, select, true
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.elements import ColumnElement
+
+from sandan.core.audit import AuditLog
+from sandan.core.auth.models import ApiToken, Membership, Organisation, OrgKind, Role, User
+from sandan.core.errors import Forbidden, NotFound, Unauthenticated
+from sandan.core.tenancy.models import Asset, Company, Complex, Point, Site
+
+COMPANY_OWNED: tuple[type[Any], ...] = (Site, Asset, Point)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting, resolved once per request from the user's memberships."""
+
+    user_id: int | None
+    name: str
+    is_admin: bool = False
+    read_all: bool = False
+    companies_read: frozenset[int] = frozenset()
+    companies_admin: frozenset[int] = frozenset()
+    companies_readings: frozenset[int] = frozenset()
+    complexes_operated: frozenset[int] = frozenset()
+    complexes_read: frozenset[int] = frozenset()
+    roles: frozenset[str] = field(default_factory=frozenset)
+    is_device: bool = False
+
+    @classmethod
+    def system(cls, name: str = "system") -> Principal:
+        """The platform itself (migrations, the demo loader, the simulator): full rights."""
+        return cls(user_id=None, name=name, is_admin=True, read_all=True, roles=frozenset({"system"}))
+
+    def may_read_company(self, company_id: int, complex_id: int | None = None) -> bool:
+        return (self.read_all or company_id in self.companies_read
+                or (complex_id is not None and complex_id in self.complexes_read))
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    """Resolve a user's memberships into a principal (read with the system's rights)."""
+    rows = session.execute(
+        select(Membership.role, Organisation.kind, Organisation.company_id, Organisation.complex_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user.id)
+    ).all()
+    is_admin = read_all = False
+    read: set[int] = set()
+    admin: set[int] = set()
+    readings: set[int] = set()
+    operated: set[int] = set()
+    complexes_read: set[int] = set()
+    roles: set[str] = set()
+    for role, kind, company_id, complex_id in rows:
+        roles.add(str(role))
+        if role == Role.platform_admin:
+            is_admin = read_all = True
+        elif role == Role.complex_operator and complex_id is not None:
+            operated.add(complex_id)
+            complexes_read.add(complex_id)
+        elif role == Role.auditor:
+            if kind == OrgKind.platform:
+                read_all = True
+            elif company_id is not None:
+                read.add(company_id)
+            elif complex_id is not None:
+                complexes_read.add(complex_id)
+        elif company_id is not None and role in (Role.company_admin, Role.company_member, Role.device):
+            read.add(company_id)
+            readings.add(company_id)
+            if role == Role.company_admin:
+                admin.add(company_id)
+    return Principal(user_id=user.id, name=user.email, is_admin=is_admin, read_all=read_all,
+                     companies_read=frozenset(read), companies_admin=frozenset(admin),
+                     companies_readings=frozenset(readings), complexes_operated=frozenset(operated),
+                     complexes_read=frozenset(complexes_read), roles=frozenset(roles), is_device=user.is_device)
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+def _company_filter(column: Any, p: Principal) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = []
+    if p.companies_read:
+        clauses.append(column.in_(sorted(p.companies_read)))
+    if p.complexes_read:
+        clauses.append(column.in_(select(Company.id).where(Company.complex_id.in_(sorted(p.complexes_read)))
+                                  .scalar_subquery()))
+    return or_(*clauses) if clauses else false()
+
+
+def read_criteria(p: Principal) -> list[Any]:
+    """The loader criteria that restrict every SELECT to what ``p`` may read."""
+    if p.read_all:
+        return []
+    criteria = [with_loader_criteria(model, _company_filter(model.company_id, p), include_aliases=True)
+                for model in COMPANY_OWNED]
+    company_clauses: list[ColumnElement[bool]] = []
+    if p.companies_read:
+        company_clauses.append(Company.id.in_(sorted(p.companies_read)))
+    if p.complexes_read:
+        company_clauses.append(Company.complex_id.in_(sorted(p.complexes_read)))
+    criteria.append(with_loader_criteria(Company, or_(*company_clauses) if company_clauses else false(),
+                                         include_aliases=True))
+    criteria.append(with_loader_criteria(Complex, true(), include_aliases=True))
+    own_user = User.id == (p.user_id if p.user_id is not None else -1)
+    criteria.append(with_loader_criteria(User, own_user, include_aliases=True))
+    criteria.append(with_loader_criteria(ApiToken, ApiToken.user_id == (p.user_id or -1), include_aliases=True))
+    criteria.append(with_loader_criteria(Membership, Membership.user_id == (p.user_id or -1),
+                                         include_aliases=True))
+    criteria.append(with_loader_criteria(
+        Organisation,
+        Organisation.id.in_(select(Membership.organisation_id).where(Membership.user_id == (p.user_id or -1))
+                            .scalar_subquery()),
+        include_aliases=True))
+    audit_scope = sorted(p.companies_admin) if "auditor" not in p.roles else sorted(p.companies_read)
+    criteria.append(with_loader_criteria(AuditLog, AuditLog.company_id.in_(audit_scope) if audit_scope
+                                         else false(), include_aliases=True))
+    return criteria
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not state.is_select or state.is_column_load:
+        return
+    principal = state.session.info.get("principal")
+    if principal is None:
+        raise Unauthenticated("no principal on this session: every query runs on someone's behalf")
+    criteria = read_criteria(principal)
+    if criteria:
+        state.statement = state.statement.options(*criteria)
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+def may_write(p: Principal, obj: Any, session: Session) -> bool:
+    """Whether ``p`` may create, change or delete ``obj``."""
+    if p.is_admin:
+        return True
+    if isinstance(obj, Complex | Organisation | Membership):
+        return False
+    if isinstance(obj, Company):
+        return obj.complex_id in p.complexes_operated or (obj.id is not None and obj.id in p.companies_admin)
+    if isinstance(obj, COMPANY_OWNED):
+        return obj.company_id in p.companies_admin
+    if isinstance(obj, User):
+        return obj.id is not None and obj.id == p.user_id
+    if isinstance(obj, ApiToken):
+        return obj.user_id == p.user_id
+    return not isinstance(obj, AuditLog)
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    principal = session.info.get("principal")
+    changed = list(session.new) + [o for o in session.dirty if session.is_modified(o)] + list(session.deleted)
+    if not changed:
+        return
+    if principal is None:
+        raise Unauthenticated("no principal on this session: every write is made on someone's behalf")
+    for obj in changed:
+        if not may_write(principal, obj, session):
+            raise Forbidden(f"{principal.name} may not change this {type(obj).__tablename__} row")
+
+
+def require(p: Principal, action: str, company_id: int, complex_id: int | None = None) -> None:
+    """Explicit check for paths that bypass the ORM.  ``action`` is ``read`` or ``write_readings``.
+
+    A refused read answers NotFound, so the answer never tells whether the thing exists.
+    """
+    if action == "read":
+        if not p.may_read_company(company_id, complex_id):
+            raise NotFound("not found")
+        return
+    if action == "write_readings":
+        if not (p.is_admin or company_id in p.companies_readings):
+            raise NotFound("not found")
+        return
+    raise ValueError(f"unknown action {action}")
+
+
+def install() -> None:
+    """Attach the policy hooks to every session (idempotent)."""
+    if not event.contains(Session, "do_orm_execute", _on_execute):
+        event.listen(Session, "do_orm_execute", _on_execute)
+        event.listen(Session, "before_flush", _before_flush)

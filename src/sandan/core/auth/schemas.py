@@ -1,0 +1,43 @@
+"""API shapes of identity: sign-in, the caller, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=200)
+    password: str = Field(min_length=1, max_length=200)
+    name: str = Field(default="api", min_length=1, max_length=100)
+    days: int = Field(default=30, ge=1, le=730)
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=90, ge=1, le=730)
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    prefix: str
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class TokenIssued(TokenRead):
+    token: str = Field(description="the bearer token; shown once, store it safely")
+
+
+class Me(BaseModel):
+    user_id: int | None
+    email: str
+    roles: list[str]
+    companies: list[int]
+    complexes: list[int]
+    is_admin: bool

@@ -1,0 +1,1 @@
+"""Complex → Company → Site → Asset tree (ISA-95) → Point: the platform's core data model."""

@@ -1,0 +1,1 @@
+"""The reading store: idempotent writes, rollups kept current on write, queries with unit conversion."""

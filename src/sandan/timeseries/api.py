@@ -1,0 +1,67 @@
+"""Routes of the reading store: series of a point or a group, exports, audited edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from sandan.core.http import SessionDep, export_frame
+from sandan.core.timeutil import now_utc, to_epoch_s
+from sandan.timeseries import schemas, service
+from sandan.timeseries.store import edit_reading
+
+router = APIRouter(tags=["readings"])
+Resolution = Annotated[Literal["raw", "15min", "1h", "1d", "1mo"], Query()]
+Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
+_FILES = {200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
+
+
+def _range(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    end = end or now_utc()
+    start = start or end - dt.timedelta(days=7)
+    return _aware(start), _aware(end)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _answer(series: service.Series, fmt: str, name: str) -> Any:
+    if fmt != "json":
+        frame = series.frame.rename(columns={"value": f"value [{series.unit}]"})
+        return export_frame(frame, fmt, name)
+    return {"label": series.label, "quantity": series.quantity, "unit": series.unit,
+            "resolution": series.resolution, "items": series.frame.to_dict("records")}
+
+
+@router.get("/points/{point_id}/series", response_model=schemas.SeriesRead, responses=_FILES)
+def point_series(session: SessionDep, point_id: int, start: dt.datetime | None = None,
+                 end: dt.datetime | None = None, resolution: Resolution = "1h",
+                 unit: Annotated[str | None, Query(max_length=20)] = None, format: Format = "json") -> Any:
+    """One point's series; times without an offset are read as UTC, values in ``unit`` (default the point's)."""
+    lo, hi = _range(start, end)
+    series = service.point_series(session, point_id, lo, hi, resolution, unit)
+    return _answer(series, format, f"point-{point_id}-{resolution}")
+
+
+@router.get("/groups/{kind}/{group_id}/series", response_model=schemas.SeriesRead, responses=_FILES)
+def group_series(session: SessionDep, kind: Literal["complex", "company", "site", "asset"], group_id: int,
+                 start: dt.datetime | None = None, end: dt.datetime | None = None,
+                 quantity: Annotated[str, Query(max_length=40)] = "active_energy",
+                 carrier: Annotated[str, Query(max_length=24)] = "electricity",
+                 direction: Annotated[str, Query(max_length=24)] = "consumption",
+                 resolution: Resolution = "1h", unit: Annotated[str | None, Query(max_length=20)] = None,
+                 format: Format = "json") -> Any:
+    """The total of a complex, company, site or asset subtree (main meters win over sub-meters)."""
+    lo, hi = _range(start, end)
+    series = service.group_series(session, kind, group_id, lo, hi, quantity=quantity, carrier=carrier,
+                                  direction=direction, resolution=resolution, unit=unit)
+    return _answer(series, format, f"{kind}-{group_id}-{resolution}")
+
+
+@router.post("/points/{point_id}/edits", response_model=schemas.ReadingEdited)
+def edit(session: SessionDep, point_id: int, data: schemas.ReadingEdit) -> Any:
+    """Change one stored reading with a reason (company admins); audited with before and after."""
+    return edit_reading(session, point_id, to_epoch_s(_aware(data.ts)), data.value, data.reason)

@@ -1,0 +1,349 @@
+"""The reading store: idempotent writes with rollups kept current, and audited edits.
+
+A write is classified row by row against what is stored (idempotent on point + timestamp):
+
+* new → stored, and merged into the rollups of every materialised resolution and every group;
+* the same value again → ``duplicate``, nothing changes;
+* a measured value where an estimate was stored → ``replaced`` (estimates give way to real readings);
+* a different measured value where a measured or edited one is stored → ``conflict``, nothing
+  changes; the caller keeps it (ingest quarantines it);
+* an estimate where a real reading is stored → ``duplicate``.
+
+Changing a stored value on purpose is an *edit* (:func:`edit_reading`): it needs a reason and
+is audited with the value before and after.
+
+Speed: a batch whose points have no stored readings in its time range (the usual case) is
+inserted in bulk (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and its rollups are
+computed in memory and merged with one upsert per table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from sandan.core import audit
+from sandan.core.auth.policy import Principal, require
+from sandan.core.errors import InvalidInput, NotFound, Unauthenticated
+from sandan.core.timeutil import bucket_start_s, from_epoch_s
+from sandan.timeseries import partitions
+from sandan.timeseries.meta import PointMeta, load_point_meta
+from sandan.timeseries.models import GroupKind, Quality
+from sandan.timeseries.rollup import POINT_COLUMNS, group_rollups, point_rollups
+
+STORED, DUPLICATE, REPLACED, CONFLICT, REJECTED = 0, 1, 2, 3, 4
+STATUS_NAMES = ("stored", "duplicate", "replaced", "conflict", "rejected")
+
+
+@dataclass
+class WriteResult:
+    """What a write did, with one status code per input row (``STATUS_NAMES``) and reasons."""
+
+    status: np.ndarray
+    reasons: dict[int, str] = field(default_factory=dict)
+    existing: dict[int, float] = field(default_factory=dict)
+
+    def count(self, status: int) -> int:
+        return int((self.status == status).sum())
+
+    @property
+    def stored(self) -> int:
+        return self.count(STORED)
+
+    @property
+    def duplicates(self) -> int:
+        return self.count(DUPLICATE)
+
+    @property
+    def replaced(self) -> int:
+        return self.count(REPLACED)
+
+    @property
+    def conflicts(self) -> int:
+        return self.count(CONFLICT)
+
+    @property
+    def rejected(self) -> int:
+        return self.count(REJECTED)
+
+    def summary(self) -> dict[str, int]:
+        return {name: self.count(i) for i, name in enumerate(STATUS_NAMES)}
+
+
+def _principal(session: Session) -> Principal:
+    principal = session.info.get("principal")
+    if principal is None:
+        raise Unauthenticated("no principal on this session")
+    return principal  # type: ignore[no-any-return]
+
+
+def _raw_cursor(session: Session) -> Any:
+    return session.connection().connection.cursor()
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def as_frame(records: Iterable[tuple[int, int, float]] | pd.DataFrame) -> pd.DataFrame:
+    """Readings as a frame ``point_id, ts [epoch s], value, quality``."""
+    if isinstance(records, pd.DataFrame):
+        frame = records
+    else:
+        frame = pd.DataFrame(list(records), columns=["point_id", "ts", "value", "quality"][: 4])
+    if "quality" not in frame:
+        frame = frame.assign(quality=int(Quality.measured))
+    return pd.DataFrame({"point_id": frame["point_id"].to_numpy(np.int64), "ts": frame["ts"].to_numpy(np.int64),
+                         "value": frame["value"].to_numpy(np.float64),
+                         "quality": frame["quality"].to_numpy(np.int64)})
+
+
+def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
+    """Store a batch of readings (columns ``point_id``, ``ts`` [epoch s, interval start], ``value``
+    [point unit], optional ``quality``) on behalf of the session's principal.
+
+    Nothing is raised for bad rows: each row gets a status, and rejected rows a reason.
+    """
+    principal = _principal(session)
+    frame = as_frame(readings).reset_index(drop=True)
+    n = len(frame)
+    status = np.full(n, STORED, dtype=np.int8)
+    result = WriteResult(status)
+    if n == 0:
+        return result
+
+    values = frame["value"].to_numpy()
+    bad_value = ~np.isfinite(values)
+    bad_quality = ~np.isin(frame["quality"].to_numpy(), [Quality.measured, Quality.estimated])
+    meta = load_point_meta(session, np.unique(frame["point_id"].to_numpy()).tolist())
+    allowed: dict[int, PointMeta] = {}
+    for pid, m in meta.items():
+        try:
+            require(principal, "write_readings", m.company_id)
+        except NotFound:
+            continue
+        allowed[pid] = m
+    unknown = ~frame["point_id"].isin(list(allowed)).to_numpy()
+    for mask, reason in ((unknown, "unknown point"), (bad_value, "value is not a finite number"),
+                         (bad_quality, "quality must be measured (0) or estimated (1); edits go through the "
+                                       "edit function with a reason")):
+        for i in np.flatnonzero(mask & (status != REJECTED)):
+            status[i] = REJECTED
+            result.reasons[int(i)] = reason
+
+    dup_in_batch = frame.duplicated(["point_id", "ts"], keep="first").to_numpy() & (status != REJECTED)
+    status[dup_in_batch] = DUPLICATE
+    candidates = frame[status == STORED]
+    if candidates.empty:
+        return result
+
+    overlap = _points_with_data(session, candidates)
+    fresh = candidates[~candidates["point_id"].isin(overlap)]
+    new_parts = [fresh]
+    replaced = pd.DataFrame(columns=["point_id", "ts", "value", "quality", "old_value"])
+    if overlap:
+        checked = candidates[candidates["point_id"].isin(overlap)]
+        existing = _existing(session, checked)
+        merged = checked.reset_index().merge(existing, on=["point_id", "ts"], how="left")
+        has_old = merged["old_value"].notna().to_numpy()
+        same = has_old & np.isclose(merged["value"].to_numpy(), merged["old_value"].to_numpy(
+            dtype=np.float64, na_value=np.nan), rtol=1e-12, atol=1e-9)
+        upgrade = has_old & ~same & (merged["old_quality"].to_numpy(dtype=np.float64, na_value=-1)
+                                     == Quality.estimated) & (merged["quality"].to_numpy() == Quality.measured)
+        weaker = has_old & ~same & (merged["quality"].to_numpy() == Quality.estimated)
+        conflict = has_old & ~same & ~upgrade & ~weaker
+        idx = merged["index"].to_numpy()
+        status[idx[same | weaker]] = DUPLICATE
+        status[idx[upgrade]] = REPLACED
+        status[idx[conflict]] = CONFLICT
+        for i, old in zip(idx[conflict], merged["old_value"].to_numpy()[conflict], strict=True):
+            result.existing[int(i)] = float(old)
+            result.reasons[int(i)] = f"a different value ({old:g}) is stored for this point and time"
+        new_parts.append(checked.loc[idx[~has_old]])
+        replaced = merged[upgrade][["point_id", "ts", "value", "quality", "old_value"]]
+
+    new_rows = pd.concat(new_parts, ignore_index=True) if len(new_parts) > 1 else new_parts[0]
+    if len(new_rows):
+        _insert_readings(session, new_rows)
+        _merge_rollups(session, new_rows, allowed)
+    if len(replaced):
+        _apply_replacements(session, replaced, allowed)
+    return result
+
+
+def _points_with_data(session: Session, frame: pd.DataFrame) -> set[int]:
+    """Points that already have readings inside the batch's time range (usually none)."""
+    spans = frame.groupby("point_id")["ts"].agg(["min", "max"])
+    cursor = _raw_cursor(session)
+    sql = ("SELECT 1 FROM readings WHERE point_id = %s AND ts BETWEEN %s AND %s LIMIT 1" if _is_pg(session)
+           else "SELECT 1 FROM readings WHERE point_id = ? AND ts BETWEEN ? AND ? LIMIT 1")
+    found: set[int] = set()
+    for pid, lo, hi in zip(spans.index.tolist(), spans["min"].tolist(), spans["max"].tolist(), strict=True):
+        cursor.execute(sql, (pid, lo, hi))
+        if cursor.fetchone() is not None:
+            found.add(int(pid))
+    return found
+
+
+def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    spans = frame.groupby("point_id")["ts"].agg(["min", "max"])
+    cursor = _raw_cursor(session)
+    sql = ("SELECT point_id, ts, value, quality FROM readings WHERE point_id = %s AND ts BETWEEN %s AND %s"
+           if _is_pg(session) else
+           "SELECT point_id, ts, value, quality FROM readings WHERE point_id = ? AND ts BETWEEN ? AND ?")
+    rows: list[tuple[int, int, float, int]] = []
+    for pid, lo, hi in zip(spans.index.tolist(), spans["min"].tolist(), spans["max"].tolist(), strict=True):
+        cursor.execute(sql, (pid, lo, hi))
+        rows.extend(cursor.fetchall())
+    existing = pd.DataFrame(rows, columns=["point_id", "ts", "old_value", "old_quality"])
+    return existing.astype({"point_id": np.int64, "ts": np.int64, "old_value": np.float64, "old_quality": np.int64})
+
+
+def _insert_readings(session: Session, frame: pd.DataFrame) -> None:
+    cursor = _raw_cursor(session)
+    columns = (frame["point_id"].tolist(), frame["ts"].tolist(), frame["value"].tolist(), frame["quality"].tolist())
+    if _is_pg(session):
+        partitions.ensure(session, int(frame["ts"].min()), int(frame["ts"].max()))
+        with cursor.copy("COPY readings (point_id, ts, value, quality) FROM STDIN") as copy:
+            for row in zip(*columns, strict=True):
+                copy.write_row(row)
+    else:
+        cursor.executemany("INSERT INTO readings (point_id, ts, value, quality) VALUES (?, ?, ?, ?)",
+                           zip(*columns, strict=True))
+
+
+_POINT_MERGE = (
+    "v_sum = rollups.v_sum + excluded.v_sum, v_min = {least}(rollups.v_min, excluded.v_min), "
+    "v_max = {greatest}(rollups.v_max, excluded.v_max), n = rollups.n + excluded.n, "
+    "first_v = CASE WHEN excluded.first_ts < rollups.first_ts THEN excluded.first_v ELSE rollups.first_v END, "
+    "first_ts = {least}(rollups.first_ts, excluded.first_ts), "
+    "last_v = CASE WHEN excluded.last_ts > rollups.last_ts THEN excluded.last_v ELSE rollups.last_v END, "
+    "last_ts = {greatest}(rollups.last_ts, excluded.last_ts)")
+_GROUP_MERGE = "v_sum = group_rollups.v_sum + excluded.v_sum, n = group_rollups.n + excluded.n"
+_GROUP_COLUMNS = ["group_kind", "group_id", "metric", "res", "bucket", "v_sum", "n"]
+
+
+def _upsert(session: Session, table: str, columns: list[str], keys: list[str], merge: str,
+            rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    cursor = _raw_cursor(session)
+    names = ", ".join(columns)
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+    if _is_pg(session):
+        stage = f"_stage_{table}"
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+        cursor.execute(f"DELETE FROM {stage}")
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
+                       + conflict + merge.format(least="LEAST", greatest="GREATEST"))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) " + conflict
+                           + merge.format(least="min", greatest="max"), rows)
+
+
+def _group_rows(frame: pd.DataFrame, meta: dict[int, PointMeta], *, count: bool = True) -> list[tuple[Any, ...]]:
+    additive = {pid: m for pid, m in meta.items() if m.targets}
+    if not additive:
+        return []
+    codes: dict[tuple[int, int, str], int] = {}
+    targets: dict[int, tuple[int, ...]] = {}
+    for pid, m in additive.items():
+        targets[pid] = tuple(codes.setdefault((kind, gid, m.metric), len(codes)) for kind, gid in m.targets)
+    grouped = group_rollups(frame, targets, {pid: m.factor_to_canonical for pid, m in additive.items()})
+    if grouped.empty:
+        return []
+    decode = list(codes)
+    kinds = np.array([k for k, _, _ in decode], dtype=np.int64)
+    ids = np.array([g for _, g, _ in decode], dtype=np.int64)
+    metrics = np.array([mt for _, _, mt in decode], dtype=object)
+    target = grouped["target"].to_numpy(np.int64)
+    n = grouped["n"].to_numpy(np.int64) if count else np.zeros(len(grouped), np.int64)
+    return list(zip(kinds[target].tolist(), ids[target].tolist(), metrics[target].tolist(),
+                    grouped["res"].tolist(), grouped["bucket"].tolist(), grouped["v_sum"].tolist(), n.tolist(),
+                    strict=True))
+
+
+def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
+    rolled = point_rollups(frame, {pid: m.interval_s for pid, m in meta.items()})
+    rows = list(rolled.itertuples(index=False, name=None))
+    _upsert(session, "rollups", POINT_COLUMNS, ["point_id", "res", "bucket"],
+            _POINT_MERGE, rows)
+    _upsert(session, "group_rollups", _GROUP_COLUMNS, ["group_kind", "group_id", "metric", "res", "bucket"],
+            _GROUP_MERGE, _group_rows(frame, meta))
+
+
+def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
+    cursor = _raw_cursor(session)
+    sql = ("UPDATE readings SET value = %s, quality = %s WHERE point_id = %s AND ts = %s" if _is_pg(session)
+           else "UPDATE readings SET value = ?, quality = ? WHERE point_id = ? AND ts = ?")
+    cursor.executemany(sql, list(zip(replaced["value"].tolist(), replaced["quality"].tolist(),
+                                     replaced["point_id"].tolist(), replaced["ts"].tolist(), strict=True)))
+    rebuild_point_rollups(session, replaced[["point_id", "ts"]], meta)
+    delta = replaced.assign(value=replaced["value"].astype(float) - replaced["old_value"].astype(float))
+    _upsert(session, "group_rollups", _GROUP_COLUMNS, ["group_kind", "group_id", "metric", "res", "bucket"],
+            _GROUP_MERGE, _group_rows(delta[["point_id", "ts", "value"]], meta, count=False))
+
+
+def rebuild_point_rollups(session: Session, touched: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
+    """Recompute the rollups of every KST month touched by ``touched`` (``point_id``, ``ts``) from
+    the stored readings (after replacements and edits, where min/max/first/last cannot be patched)."""
+    pg = _is_pg(session)
+    cursor = _raw_cursor(session)
+    month_starts = {(int(pid), bucket_start_s(int(ts), "1mo"))
+                    for pid, ts in zip(touched["point_id"], touched["ts"], strict=True)}
+    for pid, start in sorted(month_starts):
+        end = bucket_start_s(start + 32 * 86400, "1mo")
+        q = "%s" if pg else "?"
+        cursor.execute(f"SELECT point_id, ts, value FROM readings WHERE point_id = {q} AND ts >= {q} AND ts < {q}",
+                       (pid, start, end))
+        frame = pd.DataFrame(cursor.fetchall(), columns=["point_id", "ts", "value"])
+        cursor.execute(f"DELETE FROM rollups WHERE point_id = {q} AND bucket >= {q} AND bucket < {q}",
+                       (pid, start, end))
+        if frame.empty:
+            continue
+        rolled = point_rollups(frame.astype({"point_id": np.int64, "ts": np.int64, "value": np.float64}),
+                               {pid: meta[pid].interval_s})
+        _upsert(session, "rollups", POINT_COLUMNS, ["point_id", "res", "bucket"], _POINT_MERGE,
+                list(rolled.itertuples(index=False, name=None)))
+
+
+def edit_reading(session: Session, point_id: int, ts_s: int, value: float, reason: str) -> dict[str, Any]:
+    """Change one stored reading on purpose (quality becomes ``edited``), audited with its reason.
+
+    Only a company admin of the point's company (or a platform admin) may edit.
+    """
+    principal = _principal(session)
+    if not reason or not reason.strip():
+        raise InvalidInput("an edit needs a reason", field="reason")
+    if not math.isfinite(value):
+        raise InvalidInput("value is not a finite number", field="value")
+    meta = load_point_meta(session, [point_id]).get(point_id)
+    if meta is None:
+        raise NotFound(f"point {point_id} not found")
+    if not (principal.is_admin or meta.company_id in principal.companies_admin):
+        raise NotFound(f"point {point_id} not found")
+    existing = _existing(session, pd.DataFrame({"point_id": [point_id], "ts": [ts_s]}))
+    old = None if existing.empty else float(existing["old_value"].iloc[0])
+    frame = pd.DataFrame({"point_id": [point_id], "ts": [ts_s], "value": [value], "quality": [int(Quality.edited)]})
+    if old is None:
+        _insert_readings(session, frame)
+        _merge_rollups(session, frame, {point_id: meta})
+    else:
+        _apply_replacements(session, frame.assign(old_value=old), {point_id: meta})
+    audit.record(session, action="edit", entity="readings", entity_id=f"{point_id}@{from_epoch_s(ts_s).isoformat()}",
+                 company_id=meta.company_id, before=None if old is None else {"value": old},
+                 after={"value": value, "quality": "edited"}, reason=reason.strip())
+    return {"point_id": point_id, "ts": ts_s, "old_value": old, "value": value, "quality": "edited"}
+
+
+__all__ = ["STATUS_NAMES", "GroupKind", "WriteResult", "edit_reading", "write_readings"]

@@ -1,0 +1,1 @@
+"""Web UI: layout, shared templates and static files, i18n catalogues."""
