@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, Query, Response
@@ -17,7 +17,10 @@ Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a
 EXPORT_LIMIT = 100_000
 
 
-class Page[T](BaseModel):
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
 

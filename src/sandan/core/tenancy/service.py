@@ -26,7 +26,7 @@ def get(session: Session, model: type[T], object_id: int) -> T:
     """A visible row by id, else NotFound (never telling whether it exists)."""
     row = session.execute(select(model).where(model.id == object_id)).scalar_one_or_none()  # type: ignore[attr-defined]
     if row is None:
-        raise NotFound(f"{model.__tablename__.rstrip('s')} {object_id} not found")  # type: ignore[attr-defined]
+        raise NotFound(f"{model.__name__.lower()} {object_id} not found")
     return row
 
 
