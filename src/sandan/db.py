@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import enum
 
 from sqlalchemy import Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine

@@ -19,7 +19,7 @@ import pint
 
 from sandan.core.errors import InvalidInput
 
-ureg = pint.UnitRegistry(cache_folder=None)
+ureg: pint.UnitRegistry[float] = pint.UnitRegistry(cache_folder=None)
 ureg.define("toe = 41.868 GJ = TOE")
 ureg.define("ktoe = 1000 toe")
 ureg.define("kgoe = 0.001 toe")
