@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import enum
 import getpass
+import json
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from sandan.core.auth.models import OrgKind, Role
+from sandan.core.errors import DomainError
 
 app = typer.Typer(help="sandan — smart green industrial complex platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 users_app = typer.Typer(help="Users and memberships", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+import_app = typer.Typer(help="Import readings and data from files", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 console = Console()
+
+
+class LabelConvention(enum.StrEnum):
+    start = "start"
+    end = "end"
+
+
+class MidnightConvention(enum.StrEnum):
+    next_day = "next-day"
+    same_date = "same-date"
+
+
+def _fail(error: DomainError) -> typer.Exit:
+    """Print a domain error the way a person can act on it, and leave with status 1."""
+    console.print(f"[red]error:[/red] {error.detail}")
+    return typer.Exit(1)
 
 
 @db_app.command("upgrade")
@@ -59,6 +83,98 @@ def users_create(email: str, name: str = typer.Option(..., help="display name"),
         user = create_user_with_role(session, email, name, secret, role, company_id=company_id,
                                      complex_id=complex_id)
         console.print(f"[green]created user {user.email}[/green] (id {user.id}) as {role.value}")
+
+
+@import_app.command("readings")
+def import_readings_command(
+        file: Path = typer.Argument(..., help="CSV or XLSX file, one row per timestamp", exists=True, dir_okay=False),
+        mapping: str = typer.Option(..., "--map", help="column=point pairs, points by code or id, optional "
+                                    "@unit of the file: 'Usage_kWh=dw.main.kwh,Lagging_kVarh=dw.main.kvarh'"),
+        ts_col: str | None = typer.Option(None, help="timestamp column (default: the first column)"),
+        ts_format: str | None = typer.Option(None, help="strptime format, e.g. '%d/%m/%Y %H:%M' (default ISO 8601)"),
+        label: LabelConvention = typer.Option(LabelConvention.start,
+                                              help="a row's time is the interval's start or end"),
+        midnight: MidnightConvention = typer.Option(
+            MidnightConvention.next_day, help="'00:00' as written (next-day) or as the end of the written date "
+            "(same-date: exports that write the interval ending at midnight with the day it ends)"),
+        tz: str = typer.Option("Asia/Seoul", help="time zone of times without an offset"),
+        unit: str | None = typer.Option(None, help="unit of the file's values when not the points' unit (MWh …)"),
+        company_id: int | None = typer.Option(None, help="company whose point codes the mapping names"),
+        sheet: str | None = typer.Option(None, help="XLSX sheet name (default: the first sheet)"),
+        encoding: str | None = typer.Option(None, help="CSV encoding (default: UTF-8, then CP949)"),
+        batch_size: int = typer.Option(20_000, min=1, help="readings per store batch"),
+        rejects: Path | None = typer.Option(None, help="write every rejected/conflicting cell with its reason "
+                                            "to this CSV or XLSX file"),
+        as_json: bool = typer.Option(False, "--json", help="print the summary as JSON")) -> None:
+    """Import interval readings from a meter export (runs as the system principal: an operator's tool)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sandan.core.auth.policy import Principal
+    from sandan.db import get_database
+    from sandan.ingest.service import ImportOptions, import_readings, prepare_import, store_import
+
+    options = ImportOptions(mapping=mapping, ts_col=ts_col, ts_format=ts_format, tz=tz, label=label.value,
+                            midnight=midnight.value, unit=unit, company_id=company_id, sheet=sheet,
+                            encoding=encoding, batch_size=batch_size)
+    try:
+        with get_database().session(principal=Principal.system("cli")) as session:
+            if as_json:
+                summary = import_readings(session, file, options)
+            else:
+                with console.status(f"reading {file.name} …"):
+                    prepared = prepare_import(session, file, options)
+                with Progress(TextColumn("storing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=console, transient=False) as bar:
+                    task = bar.add_task("store", total=max(len(prepared.parsed.frame), 1))
+
+                    def advance(done: int, total: int) -> None:
+                        bar.update(task, completed=done, total=max(total, 1))
+
+                    summary = store_import(session, prepared, batch_size=batch_size, progress=advance)
+    except DomainError as error:
+        raise _fail(error) from None
+    if rejects is not None and summary.issues:
+        frame = summary.issues_frame()
+        if rejects.suffix.lower() == ".xlsx":
+            frame.to_excel(rejects, index=False)
+        else:
+            frame.to_csv(rejects, index=False, encoding="utf-8-sig")
+    if as_json:
+        console.print_json(json.dumps(summary.to_dict(), ensure_ascii=False))
+        return
+    _print_import_summary(summary, rejects)
+
+
+def _print_import_summary(summary: Any, rejects: Path | None) -> None:
+    table = Table(title=f"import of {summary.file}", show_header=True)
+    table.add_column("readings")
+    table.add_column("count", justify="right")
+    for name, value in summary.counts().items():
+        style = {"stored": "green", "conflict": "yellow", "rejected": "red"}.get(name, "")
+        table.add_row(name, f"[{style}]{value:,}[/{style}]" if style and value else f"{value:,}")
+    console.print(table)
+    if summary.first_ts is not None:
+        from sandan.core.timeutil import to_kst
+
+        console.print(f"interval starts {to_kst(summary.first_ts):%Y-%m-%d %H:%M} … "
+                      f"{to_kst(summary.last_ts):%Y-%m-%d %H:%M} KST")
+    if summary.issues:
+        reasons = Table(title="not stored, by reason")
+        reasons.add_column("code")
+        reasons.add_column("count", justify="right")
+        for code, count in summary.reasons.items():
+            reasons.add_row(code, f"{count:,}")
+        console.print(reasons)
+        shown = Table(title=f"first {min(20, len(summary.issues))} of {len(summary.issues):,} cells not stored")
+        for column in ("row", "column", "value", "reason"):
+            shown.add_column(column)
+        for issue in summary.issues[:20]:
+            shown.add_row(str(issue.row), issue.column, issue.value, issue.message)
+        console.print(shown)
+        if rejects is not None:
+            console.print(f"all {len(summary.issues):,} written to {rejects}")
+        elif len(summary.issues) > 20:
+            console.print("give --rejects FILE.csv to keep them all")
 
 
 def main() -> None:  # pragma: no cover
