@@ -68,6 +68,60 @@ def serve(host: str = "127.0.0.1", port: int = 8000, simulate: bool = typer.Opti
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000,
+         tenants: int = typer.Option(40, min=0, help="synthetic tenants besides DAEWOO Steel"),
+         days: int = typer.Option(90, min=1, help="days of history for the synthetic tenants"),
+         shared_data: Path | None = typer.Option(
+             None, help="folder holding steel_industry_gwangyang_2018.csv "
+             "(default: SANDAN_SHARED_DATA, else ../shared/data beside the repository)"),
+         serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve with the simulator after loading")
+         ) -> None:
+    """Create the database, load the 광양 demo complex (once), print the demo logins, serve with live data."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sandan.bootstrap import install_hooks, prepare_database
+    from sandan.db import get_database
+    from sandan.demo.loader import load_demo
+    from sandan.settings import get_settings
+
+    url = get_settings().database_url
+    console.print(f"database: {url.split('@')[-1]}")
+    try:
+        prepare_database(url)
+        install_hooks()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("demo complex", total=tenants + 1)
+
+            def advance(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            report = load_demo(get_database(), tenants=tenants, days=days, shared_data=shared_data,
+                               progress=advance)
+    except DomainError as error:
+        raise _fail(error) from None
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning['message']}")
+    if report.already_loaded:
+        console.print(f"demo already loaded ({report.companies_found} companies); nothing added")
+    else:
+        console.print(f"[green]demo loaded[/green] in {report.seconds:.1f} s: {report.companies_created} companies "
+                      f"created, {report.readings_stored:,} readings")
+    if report.steel is not None:
+        console.print("DAEWOO Steel: real 15-minute data (UCI dataset 851, CC BY 4.0), moved to end now")
+    logins = Table(title="demo logins (demo-only passwords)")
+    for column in ("role", "e-mail", "password"):
+        logins.add_column(column, no_wrap=True)  # a login is useless when cut short
+    logins.add_column("sees")
+    for user in report.users:
+        logins.add_row(user.role.value, user.email, user.password, user.scope)
+    console.print(logins)
+    if serve_after:
+        console.print(f"serving on http://{host}:{port} with the simulator (Ctrl+C to stop)")
+        serve(host=host, port=port, simulate=True)
+
+
 @users_app.command("create")
 def users_create(email: str, name: str = typer.Option(..., help="display name"),
                  role: Role = typer.Option(Role.company_member, help="role in the organisation"),
