@@ -27,7 +27,7 @@ from sandan.core.auth import service as auth
 from sandan.core.auth.models import User
 from sandan.core.auth.policy import Principal
 from sandan.core.errors import DomainError, NotFound, TooManyRequests, Unauthenticated
-from sandan.core.http import export_frame, get_session
+from sandan.core.http import _authenticate, export_frame
 from sandan.core.tenancy import service as tenancy
 from sandan.core.tenancy.models import Asset, Company, Complex, Point, Site
 from sandan.core.timeutil import KST
@@ -50,6 +50,7 @@ router = APIRouter(include_in_schema=False)
 
 LIVE_REFRESH_S = 10
 MAX_FORM_FIELD = 500
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers on both databases
 EXPORT_COLUMNS = ["company_id", "name", "name_en", "brn", "ksic_code", "size_class", "lat", "lon", "today_kwh",
                   "demand_kw", "demand_interval_start"]
 RESOLUTION_LABELS = {"raw": N_("Raw readings"), "15min": N_("15 min"), "1h": N_("Hourly"), "1d": N_("Daily"),
@@ -111,8 +112,11 @@ def company_name(company: Company, language: str) -> str:
 @contextmanager
 def open_page(request: Request) -> Iterator[PageContext]:
     """One transaction on behalf of the signed-in user (raises Unauthenticated when nobody is)."""
-    with contextmanager(get_session)(request) as session:
-        principal: Principal = session.info["principal"]
+    with request.app.state.db.session() as session:
+        # the same sign-in logic as every API route: the signed session cookie (or a bearer token)
+        principal = _authenticate(request, session)
+        session.info["principal"] = principal
+        request.state.principal = principal
         if principal.user_id is None:
             raise Unauthenticated("sign in")
         user = session.get(User, principal.user_id)
@@ -142,6 +146,8 @@ def page(view: Callable[P, Response]) -> Callable[P, Response]:
         if not isinstance(request, Request):
             raise TypeError(f"page view {view.__name__} needs a 'request: Request' parameter")
         try:
+            if any(isinstance(v, int) and not isinstance(v, bool) and not 0 < v <= MAX_ID for v in kwargs.values()):
+                raise NotFound("no row has this id")  # before the database sees an out-of-range integer
             return view(*args, **kwargs)
         except Unauthenticated:
             return RedirectResponse("/login?" + urlencode({"next": _here(request)}), status_code=303)
@@ -434,7 +440,8 @@ def point_page(request: Request, point_id: int) -> Response:
             "resolution": default_resolution, "resolutions": list(RESOLUTION_LABELS),
             "start": (today - dt.timedelta(days=6)).isoformat(), "end": today.isoformat(),
             "additive": bool(quantity and quantity.additive), "kind": point.kind.value,
-            "name": point.name, "locale": "ko-KR" if language == "ko" else "en-US",
+            "name": point.name, "quantity_label": _quantity_label(point.quantity, language),
+            "locale": "ko-KR" if language == "ko" else "en-US",
             "labels": {key: ctx.tr(text) for key, text in {
                 "time": N_("Time (KST)"), "value": N_("Value"), "min": N_("Minimum"), "max": N_("Maximum"),
                 "range": N_("Min–max range"), "no_data": N_("No readings in this range"),
@@ -446,9 +453,18 @@ def point_page(request: Request, point_id: int) -> Response:
             "point.html", header_complex=header, point=point, site=site, company=company,
             company_label=company_name(company, language), assets=assets,
             quantity_label=_quantity_label(point.quantity, language),
-            kind_label=ctx.tr(KIND_LABELS.get(point.kind.value, point.kind.value)), config=config,
+            kind_label=ctx.tr(KIND_LABELS.get(point.kind.value, point.kind.value)),
+            interval_label=_interval_label(point.interval_s, ctx.tr), config=config,
             resolution_labels={k: ctx.tr(v) for k, v in RESOLUTION_LABELS.items()},
             level_labels={k: ctx.tr(v) for k, v in LEVEL_LABELS.items()})
+
+
+def _interval_label(interval_s: int, tr: Translator) -> str:
+    if interval_s % 3600 == 0:
+        return tr("every {n} h", n=interval_s // 3600)
+    if interval_s % 60 == 0:
+        return tr("every {n} min", n=interval_s // 60)
+    return tr("every {n} s", n=interval_s)
 
 
 def _asset_chain(session: Session, asset_id: int | None) -> list[Asset]:

@@ -97,7 +97,7 @@
       traces.push({ type: "bar", x, y, name: L.value, xperiod: period, xperiodalignment: "middle",
         marker: { color: S.palette.brand }, hovertemplate: "%{y:,.3f} " + unit + "<extra></extra>" });
     } else {
-      traces.push({ type: "scatter", mode: items.length <= 200 ? "lines+markers" : "lines", x, y,
+      traces.push({ type: "scatter", mode: items.length <= 60 ? "lines+markers" : "lines", x, y,
         name: L.value, line: { color: S.palette.brand, width: 1.8, shape: cfg.additive && aggregated ? "hv" : "linear" },
         marker: { size: 4 }, hovertemplate: "%{y:,.3f} " + unit + "<extra></extra>" });
     }
@@ -106,7 +106,7 @@
       margin: { l: 72, r: 16, t: band ? 32 : 12, b: 56 }, bargap: 0.2,
       xaxis: S.axis({ type: "date", title: { text: L.time }, tickformatstops: S.dateTicks,
         hoverformat: "%Y-%m-%d %H:%M", rangeslider: { visible: false } }),
-      yaxis: S.axis({ title: { text: L.value + " [" + unit + "]" }, rangemode: cfg.additive ? "tozero" : "normal",
+      yaxis: S.axis({ title: { text: cfg.quantity_label + " [" + unit + "]" }, rangemode: cfg.additive ? "tozero" : "normal",
         tickformat: ",~r" }),
     });
     Plotly.react(chart, traces, layout, S.plotConfig);
@@ -124,9 +124,12 @@
     const rows = [];
     if (cfg.additive) rows.push([L.total, S.fmt(sum, cfg.locale, 2) + " " + unit]);
     rows.push([L.mean, S.fmt(sum / values.length, cfg.locale, 2) + " " + unit]);
+    // totals: the smallest and largest interval shown; other quantities: the extremes inside them.
     // reduce, not Math.min(...values): a spread of 200,000 raw readings overflows the call stack
-    const lowest = items.reduce((a, i) => Math.min(a, i.min), Infinity);
-    const highest = items.reduce((a, i) => Math.max(a, i.max), -Infinity);
+    const low = cfg.additive ? (i) => i.value : (i) => i.min;
+    const high = cfg.additive ? (i) => i.value : (i) => i.max;
+    const lowest = items.reduce((a, i) => Math.min(a, low(i)), Infinity);
+    const highest = items.reduce((a, i) => Math.max(a, high(i)), -Infinity);
     rows.push([L.min, S.fmt(lowest, cfg.locale, 2) + " " + unit]);
     rows.push([L.max, S.fmt(highest, cfg.locale, 2) + " " + unit]);
     rows.push([L.count, S.fmt(items.reduce((a, i) => a + i.count, 0), cfg.locale, 0)]);

@@ -46,8 +46,8 @@ window.sandan = (function () {
   /* Numeric date ticks (no English month names in a Korean UI), finer when zoomed in. */
   const dateTicks = [
     { dtickrange: [null, 60000], value: "%H:%M:%S" },
-    { dtickrange: [60000, 86400000], value: "%H:%M<br>%m-%d" },
-    { dtickrange: [86400000, "M1"], value: "%m-%d" },
+    { dtickrange: [60000, 43200000], value: "%H:%M<br>%m-%d" },
+    { dtickrange: [43200001, "M1"], value: "%m-%d" },
     { dtickrange: ["M1", "M12"], value: "%Y-%m" },
     { dtickrange: ["M12", null], value: "%Y" },
   ];
