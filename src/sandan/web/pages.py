@@ -126,6 +126,7 @@ def open_page(request: Request) -> Iterator[PageContext]:
                         min(principal.companies_read) if principal.companies_read else None, principal.roles)
         request.state.viewer = viewer
         tr = translator(language_of(request, user.language))
+        request.state.language = tr.language  # an error page later speaks the same language
         yield PageContext(request, session, principal, viewer, tr)
 
 
@@ -168,7 +169,7 @@ def _here(request: Request) -> str:
 
 def error_page(request: Request, status: int, exc: DomainError | None) -> Response:
     viewer: Viewer | None = getattr(request.state, "viewer", None)
-    tr = translator(language_of(request))
+    tr = translator(getattr(request.state, "language", None) or language_of(request))
     titles = {404: N_("Not found"), 403: N_("Not allowed"), 500: N_("Something went wrong")}
     messages = {404: N_("This page does not exist, or your account may not see it."),
                 403: N_("Your account may not do this."),
@@ -303,6 +304,8 @@ def overview(request: Request, complex_id: int) -> Response:
                  "size": ctx.tr(SIZE_LABELS.get(c.size_class.value, c.size_class.value)),
                  "lat": c.lat, "lon": c.lon, "energy": figures["per_company"][c.id]}
                 for c in figures["companies"]]
+        # the largest consumers first; companies without readings today last, by name
+        rows.sort(key=lambda r: (r["energy"].today_kwh is None, -(r["energy"].today_kwh or 0.0), r["name"]))
         located = [r for r in rows if r["lat"] is not None and r["lon"] is not None]
         map_data = {"points": [{"id": r["id"], "name": r["name"], "lat": r["lat"], "lon": r["lon"],
                                 "url": f"/companies/{r['id']}", "today_kwh": r["energy"].today_kwh}

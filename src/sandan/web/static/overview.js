@@ -8,6 +8,8 @@
   const L = data.labels;
   const mapEl = document.getElementById("company-map");
   const byId = new Map(data.points.map((p, i) => [String(p.id), i]));
+  const MAX_LABELS = 15;
+  const GREENS = [[0, "#9fd8c1"], [0.5, "#2f9e77"], [1, "#0a4f3c"]];
 
   function sizes(values) {
     const max = Math.max(1, ...values.map((v) => v || 0));
@@ -34,14 +36,15 @@
     const [xlo, xhi] = [Math.min(...lons), Math.max(...lons)];
     const [ylo, yhi] = [Math.min(...lats), Math.max(...lats)];
     const today = pts.map((p) => p.today_kwh);
+    const labelled = pts.length <= MAX_LABELS;  // beyond that, names overlap: hover tells them
     const trace = {
-      type: "scatter", mode: "markers+text", x: lons, y: lats,
+      type: "scatter", mode: labelled ? "markers+text" : "markers", x: lons, y: lats,
       text: pts.map((p) => p.name), textposition: "top center",
       textfont: { size: 11, color: S.palette.muted },
       customdata: pts.map((p, i) => [p.url, hoverValues(today)[i]]),
       hovertemplate: "<b>%{text}</b><br>" + L.today + ": %{customdata[1]}<extra></extra>",
-      marker: { size: sizes(today), color: S.palette.brand, opacity: 0.78,
-        line: { color: "#ffffff", width: 1.5 } },
+      marker: { size: sizes(today), color: today.map((v) => v || 0), colorscale: GREENS, cmin: 0,
+        opacity: 0.85, line: { color: "#ffffff", width: 1.5 } },
       cliponaxis: false,
     };
     const layout = S.layout({
@@ -78,16 +81,17 @@
       const today = data.points.map((p) => p.today_kwh);
       for (const [id, e] of Object.entries(body.companies)) {
         const row = document.querySelector(`tr[data-company="${id}"]`);
-        if (row) {
-          row.querySelector('[data-field="today_kwh"]').textContent = S.fmt(e.today_kwh, cfg.locale);
-          row.querySelector('[data-field="demand_kw"]').textContent = S.fmt(e.demand_kw, cfg.locale);
-          row.querySelector('[data-field="demand_at"]').textContent = S.kstClock(e.demand_at);
+        const cells = { today_kwh: S.fmt(e.today_kwh, cfg.locale), demand_kw: S.fmt(e.demand_kw, cfg.locale),
+          demand_at: S.kstClock(e.demand_at) };
+        for (const [field, text] of Object.entries(cells)) {
+          const cell = row && row.querySelector(`[data-field="${field}"]`);
+          if (cell) cell.textContent = text;
         }
         if (byId.has(id)) today[byId.get(id)] = e.today_kwh;
       }
       if (data.points.length && mapEl.data) {
         const hover = hoverValues(today);
-        Plotly.restyle(mapEl, { "marker.size": [sizes(today)],
+        Plotly.restyle(mapEl, { "marker.size": [sizes(today)], "marker.color": [today.map((v) => v || 0)],
           customdata: [data.points.map((p, i) => [p.url, hover[i]])] });
       }
       status.classList.remove("stale");
