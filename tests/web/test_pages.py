@@ -387,3 +387,18 @@ def test_pages_forbid_foreign_scripts(world: World) -> None:
     static = client.get("/static/point.js")
     assert static.status_code == 200
     assert "seriesUrl" in static.text
+
+
+def test_platform_admin_chooses_a_complex_from_the_list(world: World) -> None:
+    with world.db.session() as s:
+        add_user(system(s), None, Role.platform_admin, "admin@platform.example.kr", token=False)
+    client = world.client()
+    sign_in(client, "admin@platform.example.kr")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/complexes"
+    listing = client.get("/complexes")
+    assert listing.status_code == 200
+    rows = re.findall(r'<tr><td><a href="/complexes/(\d+)">([^<]+)</a></td><td>[^<]*</td>'
+                      r'<td class="num">[^<]*</td><td class="num">(\d+)</td></tr>', listing.text)
+    assert len(rows) == 24, "the designated smart green complexes"
+    assert rows[0][:2] == (str(world.complex_id), "광양"), "complexes with companies come first"
+    assert rows[0][2] == "2"
