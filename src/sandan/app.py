@@ -12,7 +12,7 @@ import sandan
 from sandan.core import audit
 from sandan.core.auth import policy
 from sandan.core.auth.api import router as auth_router
-from sandan.core.http import BodyLimit, RateLimiter, install_problem_handlers
+from sandan.core.http import BodyLimit, RateLimiter, install_problem_handlers, install_problem_schema
 from sandan.core.tenancy.api import router as tenancy_router
 from sandan.db import Database, get_database
 from sandan.settings import Settings, get_settings
@@ -33,6 +33,7 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
     app.state.settings = settings
     app.state.login_limiter = RateLimiter(settings.login_rate_per_minute)
     install_problem_handlers(app)
+    install_problem_schema(app)
 
     api = APIRouter(prefix=API)
 

@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +34,10 @@ from sandan.core.errors import DomainError, InvalidInput, TooManyRequests, Unaut
 
 log = logging.getLogger("sandan.http")
 PROBLEM = "application/problem+json"
+#: Row ids are 32-bit integers on both databases; a larger number is refused before it reaches one.
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="row id")]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="row id")]
 
 
 # --- problem+json (RFC 9457) -------------------------------------------------------------------
@@ -65,11 +71,18 @@ def _validation_error(request: Request, exc: Exception) -> Response:
                    errors=errors)
 
 
+_HTTP_TITLES = {400: ("Bad request", "bad-request"), 401: ("Authentication required", "unauthenticated"),
+                404: ("Not found", "not-found"), 405: ("Method not allowed", "method-not-allowed"),
+                413: ("Request body too large", "too-large")}
+
+
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required", 413: "Too large"}
-    return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
-                   instance=request.url.path)
+    title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "about:blank"))
+    response = problem(exc.status_code, title, str(exc.detail), type_slug=slug, instance=request.url.path)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
 def _integrity_error(request: Request, exc: Exception) -> Response:
@@ -92,7 +105,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 problem+json before anything reads them."""
+    """Refuse request bodies over ``max_bytes`` with 413 problem+json.
+
+    A declared ``Content-Length`` over the limit is refused before anything reads the body; a
+    chunked (or understated) body is cut off as soon as it passes the limit while it is read.
+    The cut-off is an HTTP 413 raised from ``receive``: FastAPI passes HTTP exceptions through
+    its body parsing (anything else it would answer as "400 error parsing the body").
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -115,22 +134,68 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise StarletteHTTPException(413, self._detail())
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+        await self.app(scope, limited, send)
+
+    def _detail(self) -> str:
+        return f"the body is over {self.max_bytes} bytes; send smaller batches"
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "Request body too large", f"the body is over {self.max_bytes} bytes; send "
-                           "smaller batches", type_slug="too-large")
+        response = problem(413, "Request body too large", self._detail(), type_slug="too-large",
+                           instance=scope.get("path", ""))
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+# --- problem+json in the OpenAPI document -------------------------------------------------------
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, in words a person can act on."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    data: dict[str, Any] | None = None
+
+
+_PROBLEM_DESCRIPTIONS = {
+    401: "not signed in, or the token is unknown, expired or revoked",
+    403: "the caller may see the thing but not do this to it",
+    404: "not found, or not visible to the caller (the two are never told apart)",
+    409: "the request clashes with stored data (a duplicate, a row still in use)",
+    413: "the request body is over the size limit",
+    422: "a value in the request is wrong; ``detail`` and ``field`` say which",
+    429: "too many attempts; wait a minute",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring problem+json bodies for ``statuses``."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {status: {"description": _PROBLEM_DESCRIPTIONS[status], "content": {PROBLEM: {"schema": schema}}}
+            for status in statuses}
+
+
+#: What every signed-in route may answer besides its success.
+SIGNED_IN_PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422)
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Add the ``Problem`` schema that :func:`problem_responses` refers to to the app's OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # --- session and principal ---------------------------------------------------------------------
@@ -141,21 +206,27 @@ def _authenticate(request: Request, session: Session) -> Principal:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthenticated("use 'Authorization: Bearer <token>'")
-        user = user_for_token(session, value.strip())
-        return principal_for_user(session, user)
+        return principal_for_user(session, user_for_token(session, value.strip()))
     user_id = request.session.get("uid") if "session" in request.scope else None
     if user_id:
         from sandan.core.auth.models import User
 
         session.info["principal"] = Principal.system("session")
-        user = session.get(User, int(user_id))
+        signed_in = session.get(User, int(user_id))
         session.info["principal"] = None
-        if user is not None and user.is_active:
-            return principal_for_user(session, user)
+        if signed_in is not None and signed_in.is_active:
+            return principal_for_user(session, signed_in)
     raise Unauthenticated("sign in, or send a bearer token")
 
 
-def get_session(request: Request) -> Iterator[Session]:
+_bearer_scheme = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/token or /tokens")
+
+
+def get_session(request: Request,
+                _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
+                ) -> Iterator[Session]:
+    """The request's session, with the caller's principal; the bearer scheme is declared for OpenAPI
+    (the header itself is read by :func:`_authenticate`, which also accepts the signed session cookie)."""
     db = request.app.state.db
     with db.session() as session:
         session.info["principal"] = _authenticate(request, session)
@@ -185,10 +256,10 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        after = int(value["after"])
-    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        after = value["after"]
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise InvalidInput("the cursor is not one this API gave out", field="cursor") from exc
-    if after < 0:
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_ID:
         raise InvalidInput("the cursor is not one this API gave out", field="cursor")
     return after
 
@@ -212,6 +283,10 @@ def page_body(items: list[Any], limit: int) -> dict[str, Any]:
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+#: OpenAPI ``responses`` of a route whose 200 may also be a CSV or XLSX download.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {
+    "text/csv": {"schema": {"type": "string"}},
+    EXPORT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def export_frame(frame: pd.DataFrame, fmt: str, filename: str) -> Response:

@@ -6,9 +6,11 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandan.core.tenancy.schemas import UtcDatetime, WriteModel
+
 
 class SeriesPoint(BaseModel):
-    ts: dt.datetime = Field(description="interval start, UTC")
+    ts: UtcDatetime = Field(description="interval start, UTC")
     value: float
     min: float
     max: float
@@ -23,8 +25,9 @@ class SeriesRead(BaseModel):
     items: list[SeriesPoint]
 
 
-class ReadingEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReadingEdit(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"ts": "2026-03-02T09:00:00+09:00", "value": 12.5, "reason": "meter swap: value read off the old register"}]})
     ts: dt.datetime = Field(description="interval start with its offset, e.g. 2026-03-01T00:00:00+09:00")
     value: float = Field(allow_inf_nan=False)
     reason: str = Field(min_length=3, max_length=500)

@@ -11,12 +11,13 @@ from sandan.core.auth import schemas, service
 from sandan.core.auth.models import ApiToken, User
 from sandan.core.auth.policy import Principal
 from sandan.core.errors import NotFound
-from sandan.core.http import PrincipalDep, RateLimiter, SessionDep
+from sandan.core.http import IdPath, PrincipalDep, RateLimiter, SessionDep, problem_responses
 
 router = APIRouter(tags=["identity"])
 
 
-@router.post("/auth/token", response_model=schemas.TokenIssued, status_code=201)
+@router.post("/auth/token", response_model=schemas.TokenIssued, status_code=201,
+             responses=problem_responses(401, 413, 422, 429))
 def issue_token(request: Request, data: schemas.TokenRequest) -> Any:
     """Sign in with e-mail and password and receive a bearer token (rate limited per address)."""
     limiter: RateLimiter = request.app.state.login_limiter
@@ -29,19 +30,22 @@ def issue_token(request: Request, data: schemas.TokenRequest) -> Any:
                                                    "token": plain})
 
 
-@router.get("/me", response_model=schemas.Me)
+@router.get("/me", response_model=schemas.Me, responses=problem_responses(401))
 def me(principal: PrincipalDep) -> Any:
     return schemas.Me(user_id=principal.user_id, email=principal.name, roles=sorted(principal.roles),
                       companies=sorted(principal.companies_read),
                       complexes=sorted(principal.complexes_read), is_admin=principal.is_admin)
 
 
-@router.get("/tokens", response_model=list[schemas.TokenRead])
-def list_tokens(session: SessionDep) -> Any:
-    return list(session.execute(select(ApiToken).order_by(ApiToken.id)).scalars())
+@router.get("/tokens", response_model=list[schemas.TokenRead], responses=problem_responses(401))
+def list_tokens(session: SessionDep, principal: PrincipalDep) -> Any:
+    """The caller's own tokens (a platform admin revokes others' by id, but lists only its own)."""
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == (principal.user_id or -1))
+                                .order_by(ApiToken.id)).scalars())
 
 
-@router.post("/tokens", response_model=schemas.TokenIssued, status_code=201)
+@router.post("/tokens", response_model=schemas.TokenIssued, status_code=201,
+             responses=problem_responses(401, 404, 413, 422))
 def create_token(session: SessionDep, principal: PrincipalDep, data: schemas.TokenCreate) -> Any:
     user = session.get(User, principal.user_id) if principal.user_id else None
     if user is None:
@@ -50,7 +54,7 @@ def create_token(session: SessionDep, principal: PrincipalDep, data: schemas.Tok
     return {**schemas.TokenRead.model_validate(token).model_dump(), "token": plain}
 
 
-@router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(session: SessionDep, token_id: int) -> Response:
+@router.delete("/tokens/{token_id}", status_code=204, responses=problem_responses(401, 404, 422))
+def revoke_token(session: SessionDep, token_id: IdPath) -> Response:
     service.revoke_token(session, token_id)
     return Response(status_code=204)

@@ -12,11 +12,20 @@ rows.
 | complex_operator  | its complex and every company in it              | companies of its complex            |
 | company_admin     | its company                                      | its company, sites, assets, points, readings |
 | company_member    | its company                                      | readings of its company             |
-| device            | its company's points                             | readings of its company             |
+| device            | its company (to map its points)                  | readings of its company             |
 | auditor           | the scope of its organisation, read-only         | nothing                             |
 | verifier          | only what a company grants it (MRV issue)        | nothing yet                         |
 
-Complexes are public reference data: every signed-in principal reads them.
+Complexes are public reference data: every signed-in principal reads them.  Their energy totals
+are not: a complex's group series is for the platform, its operator and its auditors.
+
+Which rows belong to a company is found, not listed: every mapped table with a ``company_id``
+column is filtered to the companies the principal reads, and written only by admins of the
+row's company — also by its members and devices when the model says
+``__policy_writers__ = "readings"`` (data they bring in, like readings).  A table without
+``company_id`` and without a rule here is reference data: read by all, written by the platform
+admin only.  A changed row is checked against its company before and after the change, so a
+row cannot be moved into or out of a company the principal may not write.
 """
 
 from __future__ import annotations
@@ -24,16 +33,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, false, or_, select, true
+from sqlalchemy import event, false, inspect, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.elements import ColumnElement
 
 from sandan.core.audit import AuditLog
 from sandan.core.auth.models import ApiToken, Membership, Organisation, OrgKind, Role, User
 from sandan.core.errors import Forbidden, NotFound, Unauthenticated
-from sandan.core.tenancy.models import Asset, Company, Complex, Point, Site
+from sandan.core.tenancy.models import Company, Complex
+from sandan.db import Base
 
-COMPANY_OWNED: tuple[type[Any], ...] = (Site, Asset, Point)
+#: Tables with rules of their own below, though some carry a ``company_id`` column.
+_OWN_RULES: tuple[type[Any], ...] = (Company, Complex, Organisation, Membership, User, ApiToken, AuditLog)
+_owned_cache: tuple[int, tuple[type[Any], ...]] = (-1, ())
+
+
+def company_owned() -> tuple[type[Any], ...]:
+    """Every mapped class with a ``company_id`` column (sites, assets, points and each domain's rows)."""
+    global _owned_cache
+    mappers = Base.registry.mappers
+    if _owned_cache[0] != len(mappers):
+        found = tuple(sorted((m.class_ for m in mappers
+                              if "company_id" in m.columns and not issubclass(m.class_, _OWN_RULES)),
+                             key=lambda cls: cls.__name__))
+        _owned_cache = (len(mappers), found)
+    return _owned_cache[1]
 
 
 @dataclass(frozen=True)
@@ -118,7 +142,7 @@ def read_criteria(p: Principal) -> list[Any]:
     if p.read_all:
         return []
     criteria = [with_loader_criteria(model, _company_filter(model.company_id, p), include_aliases=True)
-                for model in COMPANY_OWNED]
+                for model in company_owned()]
     company_clauses: list[ColumnElement[bool]] = []
     if p.companies_read:
         company_clauses.append(Company.id.in_(sorted(p.companies_read)))
@@ -157,20 +181,36 @@ def _on_execute(state: ORMExecuteState) -> None:
 # --- writes ------------------------------------------------------------------------------------
 
 def may_write(p: Principal, obj: Any, session: Session) -> bool:
-    """Whether ``p`` may create, change or delete ``obj``."""
+    """Whether ``p`` may create, change or delete ``obj`` (as it is now and, if changed, as it was)."""
     if p.is_admin:
         return True
-    if isinstance(obj, Complex | Organisation | Membership):
+    if isinstance(obj, Complex | Organisation | Membership | AuditLog):
         return False
     if isinstance(obj, Company):
-        return obj.complex_id in p.complexes_operated or (obj.id is not None and obj.id in p.companies_admin)
-    if isinstance(obj, COMPANY_OWNED):
-        return obj.company_id in p.companies_admin
+        return all(complex_id in p.complexes_operated or (company_id is not None and company_id in p.companies_admin)
+                   for complex_id, company_id in _before_and_after(obj, "complex_id", "id"))
     if isinstance(obj, User):
-        return obj.id is not None and obj.id == p.user_id
+        return all(user_id is not None and user_id == p.user_id for (user_id,) in _before_and_after(obj, "id"))
     if isinstance(obj, ApiToken):
-        return obj.user_id == p.user_id
-    return not isinstance(obj, AuditLog)
+        return all(user_id == p.user_id for (user_id,) in _before_and_after(obj, "user_id"))
+    if isinstance(obj, company_owned()):
+        writers = p.companies_readings if getattr(obj, "__policy_writers__", "admin") == "readings" \
+            else p.companies_admin
+        return all(company_id in writers for (company_id,) in _before_and_after(obj, "company_id"))
+    return False
+
+
+def _before_and_after(obj: Any, *keys: str) -> list[tuple[Any, ...]]:
+    """The values of ``keys`` on ``obj`` now and, for a loaded row whose values changed, before."""
+    now = tuple(getattr(obj, key) for key in keys)
+    state = inspect(obj)
+    if not state.persistent:
+        return [now]
+    before = []
+    for key in keys:
+        history = state.attrs[key].history
+        before.append(history.deleted[0] if history.deleted else getattr(obj, key))
+    return [now, tuple(before)]
 
 
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:

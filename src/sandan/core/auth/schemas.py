@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandan.core.tenancy.schemas import UtcDatetime, WriteModel
 
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class TokenRequest(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"email": "admin@example.kr", "password": "correct-horse-battery", "name": "laptop", "days": 30}]})
     email: str = Field(min_length=3, max_length=200)
     password: str = Field(min_length=1, max_length=200)
     name: str = Field(default="api", min_length=1, max_length=100)
     days: int = Field(default=30, ge=1, le=730)
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "gateway-2", "days": 90}]})
     name: str = Field(min_length=1, max_length=100)
     days: int = Field(default=90, ge=1, le=730)
 
@@ -26,8 +27,8 @@ class TokenRead(BaseModel):
     id: int
     name: str
     prefix: str
-    expires_at: dt.datetime
-    revoked_at: dt.datetime | None
+    expires_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class TokenIssued(TokenRead):

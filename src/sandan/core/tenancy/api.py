@@ -8,11 +8,20 @@ import pandas as pd
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from sandan.core.http import PageDep, SessionDep, export_frame, page_body
+from sandan.core.http import (
+    FILE_RESPONSES,
+    SIGNED_IN_PROBLEMS,
+    IdPath,
+    IdQuery,
+    PageDep,
+    SessionDep,
+    export_frame,
+    page_body,
+)
 from sandan.core.tenancy import schemas, service
 from sandan.core.tenancy.models import Asset, Company, Complex, Point, Site
 
-router = APIRouter(tags=["core model"])
+router = APIRouter(tags=["core model"], responses=SIGNED_IN_PROBLEMS)
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
 EXPORT_LIMIT = 100_000
 
@@ -36,21 +45,20 @@ def _listing(session: Any, model: Any, read: type[BaseModel], page: Any, fmt: st
     return page_body([read.model_validate(i) for i in items], page.limit)
 
 
-_FILES = {200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
 
 
-@router.get("/complexes", response_model=Page[schemas.ComplexRead], responses=_FILES)
+@router.get("/complexes", response_model=Page[schemas.ComplexRead], responses=FILE_RESPONSES)
 def list_complexes(session: SessionDep, page: PageDep, format: Format = "json") -> Any:
     return _listing(session, Complex, schemas.ComplexRead, page, format, "complexes")
 
 
 @router.get("/complexes/{complex_id}", response_model=schemas.ComplexRead)
-def get_complex(session: SessionDep, complex_id: int) -> Any:
+def get_complex(session: SessionDep, complex_id: IdPath) -> Any:
     return service.get(session, Complex, complex_id)
 
 
-@router.get("/companies", response_model=Page[schemas.CompanyRead], responses=_FILES)
-def list_companies(session: SessionDep, page: PageDep, complex_id: int | None = None,
+@router.get("/companies", response_model=Page[schemas.CompanyRead], responses=FILE_RESPONSES)
+def list_companies(session: SessionDep, page: PageDep, complex_id: IdQuery = None,
                    format: Format = "json") -> Any:
     return _listing(session, Company, schemas.CompanyRead, page, format, "companies", {"complex_id": complex_id})
 
@@ -61,17 +69,17 @@ def create_company(session: SessionDep, data: schemas.CompanyCreate) -> Any:
 
 
 @router.get("/companies/{company_id}", response_model=schemas.CompanyRead)
-def get_company(session: SessionDep, company_id: int) -> Any:
+def get_company(session: SessionDep, company_id: IdPath) -> Any:
     return service.get(session, Company, company_id)
 
 
 @router.patch("/companies/{company_id}", response_model=schemas.CompanyRead)
-def update_company(session: SessionDep, company_id: int, data: schemas.CompanyUpdate) -> Any:
+def update_company(session: SessionDep, company_id: IdPath, data: schemas.CompanyUpdate) -> Any:
     return service.update_company(session, company_id, data)
 
 
-@router.get("/sites", response_model=Page[schemas.SiteRead], responses=_FILES)
-def list_sites(session: SessionDep, page: PageDep, company_id: int | None = None, format: Format = "json") -> Any:
+@router.get("/sites", response_model=Page[schemas.SiteRead], responses=FILE_RESPONSES)
+def list_sites(session: SessionDep, page: PageDep, company_id: IdQuery = None, format: Format = "json") -> Any:
     return _listing(session, Site, schemas.SiteRead, page, format, "sites", {"company_id": company_id})
 
 
@@ -81,22 +89,22 @@ def create_site(session: SessionDep, data: schemas.SiteCreate) -> Any:
 
 
 @router.get("/sites/{site_id}", response_model=schemas.SiteRead)
-def get_site(session: SessionDep, site_id: int) -> Any:
+def get_site(session: SessionDep, site_id: IdPath) -> Any:
     return service.get(session, Site, site_id)
 
 
 @router.patch("/sites/{site_id}", response_model=schemas.SiteRead)
-def update_site(session: SessionDep, site_id: int, data: schemas.SiteUpdate) -> Any:
+def update_site(session: SessionDep, site_id: IdPath, data: schemas.SiteUpdate) -> Any:
     return service.update_site(session, site_id, data)
 
 
 @router.get("/sites/{site_id}/tree")
-def site_tree(session: SessionDep, site_id: int) -> list[dict[str, Any]]:
+def site_tree(session: SessionDep, site_id: IdPath) -> list[dict[str, Any]]:
     return service.asset_tree(session, site_id)
 
 
-@router.get("/assets", response_model=Page[schemas.AssetRead], responses=_FILES)
-def list_assets(session: SessionDep, page: PageDep, site_id: int | None = None, format: Format = "json") -> Any:
+@router.get("/assets", response_model=Page[schemas.AssetRead], responses=FILE_RESPONSES)
+def list_assets(session: SessionDep, page: PageDep, site_id: IdQuery = None, format: Format = "json") -> Any:
     return _listing(session, Asset, schemas.AssetRead, page, format, "assets", {"site_id": site_id})
 
 
@@ -106,24 +114,24 @@ def create_asset(session: SessionDep, data: schemas.AssetCreate) -> Any:
 
 
 @router.get("/assets/{asset_id}", response_model=schemas.AssetRead)
-def get_asset(session: SessionDep, asset_id: int) -> Any:
+def get_asset(session: SessionDep, asset_id: IdPath) -> Any:
     return service.get(session, Asset, asset_id)
 
 
 @router.patch("/assets/{asset_id}", response_model=schemas.AssetRead)
-def update_asset(session: SessionDep, asset_id: int, data: schemas.AssetUpdate) -> Any:
+def update_asset(session: SessionDep, asset_id: IdPath, data: schemas.AssetUpdate) -> Any:
     return service.update_asset(session, asset_id, data)
 
 
 @router.delete("/assets/{asset_id}", status_code=204)
-def delete_asset(session: SessionDep, asset_id: int) -> Response:
+def delete_asset(session: SessionDep, asset_id: IdPath) -> Response:
     service.delete_asset(session, asset_id)
     return Response(status_code=204)
 
 
-@router.get("/points", response_model=Page[schemas.PointRead], responses=_FILES)
-def list_points(session: SessionDep, page: PageDep, company_id: int | None = None, site_id: int | None = None,
-                asset_id: int | None = None, format: Format = "json") -> Any:
+@router.get("/points", response_model=Page[schemas.PointRead], responses=FILE_RESPONSES)
+def list_points(session: SessionDep, page: PageDep, company_id: IdQuery = None, site_id: IdQuery = None,
+                asset_id: IdQuery = None, format: Format = "json") -> Any:
     return _listing(session, Point, schemas.PointRead, page, format, "points",
                     {"company_id": company_id, "site_id": site_id, "asset_id": asset_id})
 
@@ -134,10 +142,10 @@ def create_point(session: SessionDep, data: schemas.PointCreate) -> Any:
 
 
 @router.get("/points/{point_id}", response_model=schemas.PointRead)
-def get_point(session: SessionDep, point_id: int) -> Any:
+def get_point(session: SessionDep, point_id: IdPath) -> Any:
     return service.get(session, Point, point_id)
 
 
 @router.patch("/points/{point_id}", response_model=schemas.PointRead)
-def update_point(session: SessionDep, point_id: int, data: schemas.PointUpdate) -> Any:
+def update_point(session: SessionDep, point_id: IdPath, data: schemas.PointUpdate) -> Any:
     return service.update_point(session, point_id, data)
