@@ -13,8 +13,10 @@ Changing a stored value on purpose is an *edit* (:func:`edit_reading`): it needs
 is audited with the value before and after.
 
 Speed: a batch whose points have no stored readings in its time range (the usual case) is
-inserted in bulk (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and its rollups are
-computed in memory and merged with one upsert per table.
+inserted in bulk (``executemany`` on SQLite, binary ``COPY`` built with numpy on PostgreSQL) and its
+rollups are computed in memory with numpy and merged with one upsert per table (on PostgreSQL a
+binary ``COPY`` into a temporary table, then one ``INSERT .. SELECT .. ON CONFLICT``).  Which points
+already hold readings in the batch's range is asked in one query.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sandan.core.timeutil import bucket_start_s, from_epoch_s
 from sandan.timeseries import partitions
 from sandan.timeseries.meta import PointMeta, load_point_meta
 from sandan.timeseries.models import GroupKind, Quality
-from sandan.timeseries.rollup import POINT_COLUMNS, group_rollups, point_rollups
+from sandan.timeseries.rollup import POINT_COLUMNS, group_rollups, point_rollups, sort_order
 
 STORED, DUPLICATE, REPLACED, CONFLICT, REJECTED = 0, 1, 2, 3, 4
 STATUS_NAMES = ("stored", "duplicate", "replaced", "conflict", "rejected")
@@ -118,10 +120,11 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
     if n == 0:
         return result
 
-    values = frame["value"].to_numpy()
-    bad_value = ~np.isfinite(values)
-    bad_quality = ~np.isin(frame["quality"].to_numpy(), [Quality.measured, Quality.estimated])
-    meta = load_point_meta(session, np.unique(frame["point_id"].to_numpy()).tolist())
+    point_id = frame["point_id"].to_numpy()
+    ts = frame["ts"].to_numpy()
+    bad_value = ~np.isfinite(frame["value"].to_numpy())
+    bad_quality = ~np.isin(frame["quality"].to_numpy(), [int(Quality.measured), int(Quality.estimated)])
+    meta = load_point_meta(session, np.unique(point_id).tolist())
     allowed: dict[int, PointMeta] = {}
     for pid, m in meta.items():
         try:
@@ -129,26 +132,27 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
         except NotFound:
             continue
         allowed[pid] = m
-    unknown = ~frame["point_id"].isin(list(allowed)).to_numpy()
+    unknown = ~np.isin(point_id, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
     for mask, reason in ((unknown, "unknown point"), (bad_value, "value is not a finite number"),
                          (bad_quality, "quality must be measured (0) or estimated (1); edits go through the "
                                        "edit function with a reason")):
-        for i in np.flatnonzero(mask & (status != REJECTED)):
-            status[i] = REJECTED
-            result.reasons[int(i)] = reason
+        rows = np.flatnonzero(mask & (status != REJECTED))
+        status[rows] = REJECTED
+        result.reasons.update(dict.fromkeys(rows.tolist(), reason))
 
-    dup_in_batch = frame.duplicated(["point_id", "ts"], keep="first").to_numpy() & (status != REJECTED)
-    status[dup_in_batch] = DUPLICATE
-    candidates = frame[status == STORED]
-    if candidates.empty:
+    status[_repeated(point_id, ts) & (status != REJECTED)] = DUPLICATE
+    candidate = status == STORED
+    if not candidate.any():
         return result
+    candidates = frame if candidate.all() else frame[candidate]
 
     overlap = _points_with_data(session, candidates)
-    fresh = candidates[~candidates["point_id"].isin(overlap)]
-    new_parts = [fresh]
     replaced = pd.DataFrame(columns=["point_id", "ts", "value", "quality", "old_value"])
-    if overlap:
-        checked = candidates[candidates["point_id"].isin(overlap)]
+    if not overlap:
+        new_rows = candidates
+    else:
+        in_overlap = candidates["point_id"].isin(overlap)
+        checked = candidates[in_overlap]
         existing = _existing(session, checked)
         merged = checked.reset_index().merge(existing, on=["point_id", "ts"], how="left")
         has_old = merged["old_value"].notna().to_numpy()
@@ -165,10 +169,9 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
         for i, old in zip(idx[conflict], merged["old_value"].to_numpy()[conflict], strict=True):
             result.existing[int(i)] = float(old)
             result.reasons[int(i)] = f"a different value ({old:g}) is stored for this point and time"
-        new_parts.append(checked.loc[idx[~has_old]])
+        new_rows = pd.concat([candidates[~in_overlap], checked.loc[idx[~has_old]]], ignore_index=True)
         replaced = merged[upgrade][["point_id", "ts", "value", "quality", "old_value"]]
 
-    new_rows = pd.concat(new_parts, ignore_index=True) if len(new_parts) > 1 else new_parts[0]
     if len(new_rows):
         _insert_readings(session, new_rows)
         _merge_rollups(session, new_rows, allowed)
@@ -177,45 +180,102 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
     return result
 
 
+def _repeated(point_id: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Rows whose point and timestamp already came earlier in the batch (the first one is kept)."""
+    order = sort_order((point_id, ts))  # stable: the first of equal rows stays first
+    if order is None:
+        order = np.arange(len(point_id))
+    p, t = point_id[order], ts[order]
+    out = np.zeros(len(point_id), dtype=bool)
+    out[order[1:][(p[1:] == p[:-1]) & (t[1:] == t[:-1])]] = True
+    return out
+
+
+def _spans(frame: pd.DataFrame) -> tuple[list[int], list[int], list[int]]:
+    """Each point of the batch with its first and last timestamp [epoch s]."""
+    point_id, ts = frame["point_id"].to_numpy(np.int64), frame["ts"].to_numpy(np.int64)
+    order = sort_order((point_id, ts))
+    if order is not None:
+        point_id, ts = point_id[order], ts[order]
+    starts = np.flatnonzero(np.r_[True, point_id[1:] != point_id[:-1]])
+    ends = np.r_[starts[1:], len(point_id)] - 1
+    return point_id[starts].tolist(), ts[starts].tolist(), ts[ends].tolist()
+
+
+_SPANS_PER_STATEMENT = 300  # SQLite binds three parameters per span; stay far below its limit
+
+
+def _span_query(session: Session, frame: pd.DataFrame, pg_sql: str, sqlite_sql: str) -> list[tuple[Any, ...]]:
+    """Run a query over the batch's spans ``s(p, lo, hi)``: one statement on PostgreSQL (arrays), one per
+    few hundred points on SQLite (a ``VALUES`` list)."""
+    points, lo, hi = _spans(frame)
+    cursor = _raw_cursor(session)
+    if _is_pg(session):
+        cursor.execute(pg_sql, (points, lo, hi))
+        return list(cursor.fetchall())
+    rows: list[tuple[Any, ...]] = []
+    for i in range(0, len(points), _SPANS_PER_STATEMENT):
+        chunk = list(zip(points[i:i + _SPANS_PER_STATEMENT], lo[i:i + _SPANS_PER_STATEMENT],
+                         hi[i:i + _SPANS_PER_STATEMENT], strict=True))
+        values = ", ".join("(?, ?, ?)" for _ in chunk)
+        cursor.execute(sqlite_sql.format(values=values), [v for span in chunk for v in span])
+        rows.extend(cursor.fetchall())
+    return rows
+
+
+_PG_SPANS = "unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS s(p, lo, hi)"
+
+
 def _points_with_data(session: Session, frame: pd.DataFrame) -> set[int]:
     """Points that already have readings inside the batch's time range (usually none)."""
-    spans = frame.groupby("point_id")["ts"].agg(["min", "max"])
-    cursor = _raw_cursor(session)
-    sql = ("SELECT 1 FROM readings WHERE point_id = %s AND ts BETWEEN %s AND %s LIMIT 1" if _is_pg(session)
-           else "SELECT 1 FROM readings WHERE point_id = ? AND ts BETWEEN ? AND ? LIMIT 1")
-    found: set[int] = set()
-    for pid, lo, hi in zip(spans.index.tolist(), spans["min"].tolist(), spans["max"].tolist(), strict=True):
-        cursor.execute(sql, (pid, lo, hi))
-        if cursor.fetchone() is not None:
-            found.add(int(pid))
-    return found
+    exists = "EXISTS (SELECT 1 FROM readings r WHERE r.point_id = s.p AND r.ts BETWEEN s.lo AND s.hi)"
+    rows = _span_query(session, frame, f"SELECT s.p FROM {_PG_SPANS} WHERE {exists}",
+                       "WITH s(p, lo, hi) AS (VALUES {values}) SELECT s.p FROM s WHERE " + exists)
+    return {int(p) for (p,) in rows}
 
 
 def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
-    spans = frame.groupby("point_id")["ts"].agg(["min", "max"])
-    cursor = _raw_cursor(session)
-    sql = ("SELECT point_id, ts, value, quality FROM readings WHERE point_id = %s AND ts BETWEEN %s AND %s"
-           if _is_pg(session) else
-           "SELECT point_id, ts, value, quality FROM readings WHERE point_id = ? AND ts BETWEEN ? AND ?")
-    rows: list[tuple[int, int, float, int]] = []
-    for pid, lo, hi in zip(spans.index.tolist(), spans["min"].tolist(), spans["max"].tolist(), strict=True):
-        cursor.execute(sql, (pid, lo, hi))
-        rows.extend(cursor.fetchall())
+    """Stored readings of the batch's points inside each point's time range in the batch."""
+    join = ("JOIN readings r ON r.point_id = s.p AND r.ts BETWEEN s.lo AND s.hi")
+    rows = _span_query(session, frame, f"SELECT r.point_id, r.ts, r.value, r.quality FROM {_PG_SPANS} {join}",
+                       "WITH s(p, lo, hi) AS (VALUES {values}) "
+                       "SELECT r.point_id, r.ts, r.value, r.quality FROM s " + join)
     existing = pd.DataFrame(rows, columns=["point_id", "ts", "old_value", "old_quality"])
     return existing.astype({"point_id": np.int64, "ts": np.int64, "old_value": np.float64, "old_quality": np.int64})
 
 
+# PostgreSQL types of the columns the store copies, as numpy big-endian codes (binary COPY)
+_PG_TYPES = {"point_id": "i4", "ts": "i8", "value": "f8", "quality": "i2", "res": "i2", "bucket": "i8",
+             "v_sum": "f8", "v_min": "f8", "v_max": "f8", "n": "i4", "first_v": "f8", "first_ts": "i8",
+             "last_v": "f8", "last_ts": "i8", "group_kind": "i2", "group_id": "i4", "metric": "i4"}
+_PG_NAMES = {"i2": "smallint", "i4": "integer", "i8": "bigint", "f8": "double precision"}
+_PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+_PG_COPY_TRAILER = b"\xff\xff"
+
+
+def _pg_binary(columns: dict[str, np.ndarray]) -> bytes:
+    """Rows in PostgreSQL's binary COPY format, built column by column with numpy (no per-row Python)."""
+    fields: list[tuple[str, str]] = [("_count", ">i2")]
+    for name in columns:
+        fields += [(f"_{name}_size", ">i4"), (name, ">" + _PG_TYPES[name])]
+    rows = np.empty(len(next(iter(columns.values()))), dtype=np.dtype(fields))
+    rows["_count"] = len(columns)
+    for name, column in columns.items():
+        rows[f"_{name}_size"] = int(_PG_TYPES[name][1])
+        rows[name] = column
+    return _PG_COPY_HEADER + rows.tobytes() + _PG_COPY_TRAILER
+
+
 def _insert_readings(session: Session, frame: pd.DataFrame) -> None:
     cursor = _raw_cursor(session)
-    columns = (frame["point_id"].tolist(), frame["ts"].tolist(), frame["value"].tolist(), frame["quality"].tolist())
     if _is_pg(session):
         partitions.ensure(session, int(frame["ts"].min()), int(frame["ts"].max()))
-        with cursor.copy("COPY readings (point_id, ts, value, quality) FROM STDIN") as copy:
-            for row in zip(*columns, strict=True):
-                copy.write_row(row)
+        with cursor.copy("COPY readings (point_id, ts, value, quality) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(_pg_binary({c: frame[c].to_numpy() for c in ("point_id", "ts", "value", "quality")}))
     else:
         cursor.executemany("INSERT INTO readings (point_id, ts, value, quality) VALUES (?, ?, ?, ?)",
-                           zip(*columns, strict=True))
+                           zip(frame["point_id"].tolist(), frame["ts"].tolist(), frame["value"].tolist(),
+                               frame["quality"].tolist(), strict=True))
 
 
 _POINT_MERGE = (
@@ -225,61 +285,84 @@ _POINT_MERGE = (
     "first_ts = {least}(rollups.first_ts, excluded.first_ts), "
     "last_v = CASE WHEN excluded.last_ts > rollups.last_ts THEN excluded.last_v ELSE rollups.last_v END, "
     "last_ts = {greatest}(rollups.last_ts, excluded.last_ts)")
+_POINT_KEYS = ["point_id", "res", "bucket"]
 _GROUP_MERGE = "v_sum = group_rollups.v_sum + excluded.v_sum, n = group_rollups.n + excluded.n"
-_GROUP_COLUMNS = ["group_kind", "group_id", "metric", "res", "bucket", "v_sum", "n"]
+_GROUP_KEYS = ["group_kind", "group_id", "metric", "res", "bucket"]
 
 
-def _upsert(session: Session, table: str, columns: list[str], keys: list[str], merge: str,
-            rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
+@dataclass
+class _Rows:
+    """Rows to upsert, column by column; ``metrics`` decodes a ``metric`` column of 1-based codes."""
+
+    columns: dict[str, np.ndarray]
+    metrics: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+def _upsert(session: Session, table: str, rows: _Rows, keys: list[str], merge: str) -> None:
+    """Merge rows into a rollup table: new keys are inserted, existing ones combined by ``merge``."""
+    if not len(rows):
         return
     cursor = _raw_cursor(session)
-    names = ", ".join(columns)
+    names = list(rows.columns)
     conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
     if _is_pg(session):
-        stage = f"_stage_{table}"
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
-        cursor.execute(f"DELETE FROM {stage}")
-        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
-                       + conflict + merge.format(least="LEAST", greatest="GREATEST"))
+        stage = f"_upsert_{table}"
+        definition = ", ".join(f"{c} {_PG_NAMES[_PG_TYPES[c]]}" for c in names)
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS; "
+                       f"DELETE FROM {stage}")
+        with cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(_pg_binary(rows.columns))
+        select = ", ".join("(%s::text[])[metric]" if c == "metric" and rows.metrics is not None else c
+                           for c in names)
+        cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {stage} " + conflict
+                       + merge.format(least="LEAST", greatest="GREATEST"),
+                       None if rows.metrics is None else (rows.metrics,))
     else:
-        marks = ", ".join("?" for _ in columns)
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) " + conflict
-                           + merge.format(least="min", greatest="max"), rows)
+        lists = [column.tolist() for column in rows.columns.values()]
+        if rows.metrics is not None:
+            decode = ["", *rows.metrics]
+            at = names.index("metric")
+            lists[at] = [decode[code] for code in lists[at]]
+        marks = ", ".join("?" for _ in names)
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) " + conflict
+                           + merge.format(least="min", greatest="max"), zip(*lists, strict=True))
 
 
-def _group_rows(frame: pd.DataFrame, meta: dict[int, PointMeta], *, count: bool = True) -> list[tuple[Any, ...]]:
+def _point_rows(rolled: pd.DataFrame) -> _Rows:
+    return _Rows({c: rolled[c].to_numpy() for c in POINT_COLUMNS})
+
+
+def _group_rows(frame: pd.DataFrame, meta: dict[int, PointMeta], *, count: bool = True) -> _Rows:
     additive = {pid: m for pid, m in meta.items() if m.targets}
     if not additive:
-        return []
+        return _Rows({})
     codes: dict[tuple[int, int, str], int] = {}
     targets: dict[int, tuple[int, ...]] = {}
     for pid, m in additive.items():
         targets[pid] = tuple(codes.setdefault((kind, gid, m.metric), len(codes)) for kind, gid in m.targets)
     grouped = group_rollups(frame, targets, {pid: m.factor_to_canonical for pid, m in additive.items()})
     if grouped.empty:
-        return []
+        return _Rows({})
     decode = list(codes)
+    metrics = sorted({mt for _, _, mt in decode})
+    metric_code = {mt: i + 1 for i, mt in enumerate(metrics)}
     kinds = np.array([k for k, _, _ in decode], dtype=np.int64)
     ids = np.array([g for _, g, _ in decode], dtype=np.int64)
-    metrics = np.array([mt for _, _, mt in decode], dtype=object)
+    metric = np.array([metric_code[mt] for _, _, mt in decode], dtype=np.int64)
     target = grouped["target"].to_numpy(np.int64)
     n = grouped["n"].to_numpy(np.int64) if count else np.zeros(len(grouped), np.int64)
-    return list(zip(kinds[target].tolist(), ids[target].tolist(), metrics[target].tolist(),
-                    grouped["res"].tolist(), grouped["bucket"].tolist(), grouped["v_sum"].tolist(), n.tolist(),
-                    strict=True))
+    return _Rows({"group_kind": kinds[target], "group_id": ids[target], "metric": metric[target],
+                  "res": grouped["res"].to_numpy(np.int64), "bucket": grouped["bucket"].to_numpy(np.int64),
+                  "v_sum": grouped["v_sum"].to_numpy(np.float64), "n": n}, metrics)
 
 
 def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
     rolled = point_rollups(frame, {pid: m.interval_s for pid, m in meta.items()})
-    rows = list(rolled.itertuples(index=False, name=None))
-    _upsert(session, "rollups", POINT_COLUMNS, ["point_id", "res", "bucket"],
-            _POINT_MERGE, rows)
-    _upsert(session, "group_rollups", _GROUP_COLUMNS, ["group_kind", "group_id", "metric", "res", "bucket"],
-            _GROUP_MERGE, _group_rows(frame, meta))
+    _upsert(session, "rollups", _point_rows(rolled), _POINT_KEYS, _POINT_MERGE)
+    _upsert(session, "group_rollups", _group_rows(frame, meta), _GROUP_KEYS, _GROUP_MERGE)
 
 
 def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
@@ -290,8 +373,8 @@ def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int
                                      replaced["point_id"].tolist(), replaced["ts"].tolist(), strict=True)))
     rebuild_point_rollups(session, replaced[["point_id", "ts"]], meta)
     delta = replaced.assign(value=replaced["value"].astype(float) - replaced["old_value"].astype(float))
-    _upsert(session, "group_rollups", _GROUP_COLUMNS, ["group_kind", "group_id", "metric", "res", "bucket"],
-            _GROUP_MERGE, _group_rows(delta[["point_id", "ts", "value"]], meta, count=False))
+    _upsert(session, "group_rollups", _group_rows(delta[["point_id", "ts", "value"]], meta, count=False),
+            _GROUP_KEYS, _GROUP_MERGE)
 
 
 def rebuild_point_rollups(session: Session, touched: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
@@ -313,8 +396,7 @@ def rebuild_point_rollups(session: Session, touched: pd.DataFrame, meta: dict[in
             continue
         rolled = point_rollups(frame.astype({"point_id": np.int64, "ts": np.int64, "value": np.float64}),
                                {pid: meta[pid].interval_s})
-        _upsert(session, "rollups", POINT_COLUMNS, ["point_id", "res", "bucket"], _POINT_MERGE,
-                list(rolled.itertuples(index=False, name=None)))
+        _upsert(session, "rollups", _point_rows(rolled), _POINT_KEYS, _POINT_MERGE)
 
 
 def edit_reading(session: Session, point_id: int, ts_s: int, value: float, reason: str) -> dict[str, Any]:
