@@ -28,12 +28,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 from sqlalchemy.orm import Session
 
 from sandan.core import audit
 from sandan.core.auth.policy import Principal, require
 from sandan.core.errors import InvalidInput, NotFound, Unauthenticated
-from sandan.core.timeutil import bucket_start_s, from_epoch_s
+from sandan.core.timeutil import RESOLUTION_CODES, RESOLUTIONS, bucket_start_s, bucket_starts_s, from_epoch_s
 from sandan.timeseries import partitions
 from sandan.timeseries.meta import PointMeta, load_point_meta
 from sandan.timeseries.models import GroupKind, Quality
@@ -174,7 +175,7 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
 
     if len(new_rows):
         _insert_readings(session, new_rows)
-        _merge_rollups(session, new_rows, allowed)
+        _merge_rollups(session, new_rows, allowed, unstored=set(new_rows["point_id"].tolist()) - overlap)
     if len(replaced):
         _apply_replacements(session, replaced, allowed)
     return result
@@ -247,23 +248,44 @@ def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
 # PostgreSQL types of the columns the store copies, as numpy big-endian codes (binary COPY)
 _PG_TYPES = {"point_id": "i4", "ts": "i8", "value": "f8", "quality": "i2", "res": "i2", "bucket": "i8",
              "v_sum": "f8", "v_min": "f8", "v_max": "f8", "n": "i4", "first_v": "f8", "first_ts": "i8",
-             "last_v": "f8", "last_ts": "i8", "group_kind": "i2", "group_id": "i4", "metric": "i4"}
+             "last_v": "f8", "last_ts": "i8", "group_kind": "i2", "group_id": "i4"}
 _PG_NAMES = {"i2": "smallint", "i4": "integer", "i8": "bigint", "f8": "double precision"}
 _PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 _PG_COPY_TRAILER = b"\xff\xff"
 
 
-def _pg_binary(columns: dict[str, np.ndarray]) -> bytes:
-    """Rows in PostgreSQL's binary COPY format, built column by column with numpy (no per-row Python)."""
+def _pg_rows(columns: dict[str, np.ndarray], texts: dict[str, bytes]) -> bytes:
+    """Rows of binary COPY: numeric ``columns`` vary by row, ``texts`` columns hold one value for all."""
     fields: list[tuple[str, str]] = [("_count", ">i2")]
     for name in columns:
-        fields += [(f"_{name}_size", ">i4"), (name, ">" + _PG_TYPES[name])]
+        code = f"S{len(texts[name])}" if name in texts else ">" + _PG_TYPES[name]
+        fields += [(f"_{name}_size", ">i4"), (name, code)]
     rows = np.empty(len(next(iter(columns.values()))), dtype=np.dtype(fields))
     rows["_count"] = len(columns)
     for name, column in columns.items():
-        rows[f"_{name}_size"] = int(_PG_TYPES[name][1])
-        rows[name] = column
-    return _PG_COPY_HEADER + rows.tobytes() + _PG_COPY_TRAILER
+        if name in texts:
+            rows[f"_{name}_size"] = len(texts[name])
+            rows[name] = texts[name]
+        else:
+            rows[f"_{name}_size"] = int(_PG_TYPES[name][1])
+            rows[name] = column
+    return rows.tobytes()
+
+
+def _pg_binary(columns: dict[str, np.ndarray], metrics: list[str] | None = None) -> bytes:
+    """Rows in PostgreSQL's binary COPY format, built column by column with numpy (no per-row Python).
+
+    With ``metrics``, the ``metric`` column holds 1-based codes into it and is written as text, one
+    block of rows per metric (a block's text has one length, so its rows stay fixed-width).
+    """
+    if metrics is None:
+        return _PG_COPY_HEADER + _pg_rows(columns, {}) + _PG_COPY_TRAILER
+    blocks = []
+    for code, metric in enumerate(metrics, start=1):
+        pick = columns["metric"] == code
+        if pick.any():
+            blocks.append(_pg_rows({c: v[pick] for c, v in columns.items()}, {"metric": metric.encode()}))
+    return _PG_COPY_HEADER + b"".join(blocks) + _PG_COPY_TRAILER
 
 
 def _insert_readings(session: Session, frame: pd.DataFrame) -> None:
@@ -278,21 +300,29 @@ def _insert_readings(session: Session, frame: pd.DataFrame) -> None:
                                frame["quality"].tolist(), strict=True))
 
 
-_POINT_MERGE = (
+@dataclass(frozen=True)
+class _Table:
+    """A rollup table: its key and how a new partial aggregate merges into a stored one."""
+
+    name: str
+    keys: tuple[str, ...]
+    merge: str
+
+
+_ROLLUPS = _Table("rollups", ("point_id", "res", "bucket"), (
     "v_sum = rollups.v_sum + excluded.v_sum, v_min = {least}(rollups.v_min, excluded.v_min), "
     "v_max = {greatest}(rollups.v_max, excluded.v_max), n = rollups.n + excluded.n, "
     "first_v = CASE WHEN excluded.first_ts < rollups.first_ts THEN excluded.first_v ELSE rollups.first_v END, "
     "first_ts = {least}(rollups.first_ts, excluded.first_ts), "
     "last_v = CASE WHEN excluded.last_ts > rollups.last_ts THEN excluded.last_v ELSE rollups.last_v END, "
-    "last_ts = {greatest}(rollups.last_ts, excluded.last_ts)")
-_POINT_KEYS = ["point_id", "res", "bucket"]
-_GROUP_MERGE = "v_sum = group_rollups.v_sum + excluded.v_sum, n = group_rollups.n + excluded.n"
-_GROUP_KEYS = ["group_kind", "group_id", "metric", "res", "bucket"]
+    "last_ts = {greatest}(rollups.last_ts, excluded.last_ts)"))
+_GROUP_ROLLUPS = _Table("group_rollups", ("group_kind", "group_id", "metric", "res", "bucket"),
+                        "v_sum = group_rollups.v_sum + excluded.v_sum, n = group_rollups.n + excluded.n")
 
 
 @dataclass
 class _Rows:
-    """Rows to upsert, column by column; ``metrics`` decodes a ``metric`` column of 1-based codes."""
+    """Rollup rows, column by column; ``metrics`` decodes a ``metric`` column of 1-based codes."""
 
     columns: dict[str, np.ndarray]
     metrics: list[str] | None = None
@@ -300,35 +330,125 @@ class _Rows:
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
+    def take(self, mask: np.ndarray) -> _Rows:
+        return _Rows({c: v[mask] for c, v in self.columns.items()}, self.metrics)
 
-def _upsert(session: Session, table: str, rows: _Rows, keys: list[str], merge: str) -> None:
-    """Merge rows into a rollup table: new keys are inserted, existing ones combined by ``merge``."""
+    def lists(self) -> list[list[Any]]:
+        """Columns as Python lists, metrics decoded to their names."""
+        out = [column.tolist() for column in self.columns.values()]
+        if self.metrics is not None:
+            decode = ["", *self.metrics]
+            at = list(self.columns).index("metric")
+            out[at] = [decode[code] for code in out[at]]
+        return out
+
+
+def _upsert(session: Session, table: _Table, rows: _Rows) -> None:
+    """Merge rows into a rollup table with ``INSERT .. ON CONFLICT``: new keys are inserted, stored
+    ones combined by the table's merge (exact for every statistic kept)."""
     if not len(rows):
         return
     cursor = _raw_cursor(session)
     names = list(rows.columns)
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+    conflict = f"ON CONFLICT ({', '.join(table.keys)}) DO UPDATE SET "
     if _is_pg(session):
-        stage = f"_upsert_{table}"
-        definition = ", ".join(f"{c} {_PG_NAMES[_PG_TYPES[c]]}" for c in names)
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS; "
-                       f"DELETE FROM {stage}")
-        with cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.write(_pg_binary(rows.columns))
-        select = ", ".join("(%s::text[])[metric]" if c == "metric" and rows.metrics is not None else c
-                           for c in names)
-        cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {stage} " + conflict
-                       + merge.format(least="LEAST", greatest="GREATEST"),
-                       None if rows.metrics is None else (rows.metrics,))
+        arrays = ", ".join("%s::text[]" if c == "metric" else f"%s::{_PG_NAMES[_PG_TYPES[c]]}[]" for c in names)
+        cursor.execute(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+                       + conflict + table.merge.format(least="LEAST", greatest="GREATEST"), rows.lists())
     else:
-        lists = [column.tolist() for column in rows.columns.values()]
-        if rows.metrics is not None:
-            decode = ["", *rows.metrics]
-            at = names.index("metric")
-            lists[at] = [decode[code] for code in lists[at]]
         marks = ", ".join("?" for _ in names)
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) " + conflict
-                           + merge.format(least="min", greatest="max"), zip(*lists, strict=True))
+        cursor.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks}) " + conflict
+                           + table.merge.format(least="min", greatest="max"), zip(*rows.lists(), strict=True))
+
+
+def _stored(session: Session, table: _Table, rows: _Rows) -> np.ndarray:
+    """Which rows' keys are already stored (PostgreSQL): one range look-up per key prefix and bucket span."""
+    prefix = list(table.keys[:-1])
+    change = np.zeros(len(rows), dtype=bool)
+    change[0] = True
+    for name in prefix:
+        column = rows.columns[name]
+        change[1:] |= column[1:] != column[:-1]
+    starts = np.flatnonzero(change)
+    bucket = rows.columns["bucket"]
+    spans = _Rows({**{name: rows.columns[name][starts] for name in prefix},
+                   "lo": np.minimum.reduceat(bucket, starts), "hi": np.maximum.reduceat(bucket, starts)},
+                  rows.metrics)
+    types = ["text" if c == "metric" else _PG_NAMES[_PG_TYPES[c]] for c in prefix] + ["bigint", "bigint"]
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    match = " AND ".join(f"r.{c} = s.{c}" for c in prefix)
+    cursor = _raw_cursor(session)
+    cursor.execute(f"SELECT {', '.join('r.' + c for c in table.keys)} FROM unnest({arrays}) "
+                   f"AS s({', '.join(prefix)}, lo, hi) JOIN {table.name} r ON {match} "
+                   "AND r.bucket BETWEEN s.lo AND s.hi", spans.lists())
+    found = cursor.fetchall()
+    if not found:
+        return np.zeros(len(rows), dtype=bool)
+    if rows.metrics is not None:
+        at, code = table.keys.index("metric"), {m: i for i, m in enumerate(rows.metrics, start=1)}
+        found = [(*key[:at], code[key[at]], *key[at + 1:]) for key in found]
+    stored = set(found)
+    keys = [rows.columns[c].tolist() for c in table.keys]
+    return np.fromiter((key in stored for key in zip(*keys, strict=True)), dtype=bool, count=len(rows))
+
+
+def _merge(session: Session, parts: list[tuple[_Table, _Rows, np.ndarray | None]]) -> None:
+    """Merge new partial aggregates into the rollup tables; each part may say which of its rows are
+    likely new buckets (else the stored ones are looked up).
+
+    On PostgreSQL ``INSERT .. ON CONFLICT`` costs about twice a plain insert per row, and most rows
+    of a batch are new buckets: those are copied in (binary ``COPY``) under a savepoint, the rest
+    merged with the upsert.  Should another writer have stored one of the "new" keys meanwhile, the
+    copy fails on the primary key, is rolled back to the savepoint and its rows go through the
+    upsert as well, so the result is the same either way.
+    """
+    parts = [(table, rows, new) for table, rows, new in parts if len(rows)]
+    if not _is_pg(session):
+        for table, rows, _ in parts:
+            _upsert(session, table, rows)
+        return
+    split = []
+    for table, rows, known_new in parts:
+        new = ~_stored(session, table, rows) if known_new is None else known_new
+        split.append((table, rows.take(new), rows.take(~new)))
+    fresh = [(table, rows) for table, rows, _ in split if len(rows)]
+    cursor = _raw_cursor(session)
+    if fresh:
+        cursor.execute("SAVEPOINT sandan_rollups")
+        try:
+            for table, rows in fresh:
+                names = ", ".join(rows.columns)
+                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(_pg_binary(rows.columns, rows.metrics))
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT sandan_rollups")
+            for table, rows in fresh:
+                _upsert(session, table, rows)
+        cursor.execute("RELEASE SAVEPOINT sandan_rollups")
+    for table, _, rows in split:
+        _upsert(session, table, rows)
+
+
+def _likely_new(frame: pd.DataFrame, rows: _Rows, unstored: set[int], interval_s: dict[int, int]) -> np.ndarray:
+    """Rollup rows whose bucket lies within what their point's readings in this batch cover (first
+    reading to the end of the last interval), for points that had no stored readings in that span:
+    such a bucket holds no stored reading unless one lies off the point's grid, so it is very
+    likely not stored yet (and if it is, the copy falls back to the upsert)."""
+    out = np.zeros(len(rows), dtype=bool)
+    if not unstored or not len(rows):
+        return out
+    points, lo, hi = (np.asarray(v, dtype=np.int64) for v in _spans(frame[frame["point_id"].isin(unstored)]))
+    if not len(points):
+        return out
+    pid, res, bucket = rows.columns["point_id"], rows.columns["res"], rows.columns["bucket"]
+    at = np.minimum(np.searchsorted(points, pid), len(points) - 1)
+    known = points[at] == pid
+    fixed = [r for r in RESOLUTIONS if RESOLUTIONS[r]]
+    end = bucket + np.select([res == RESOLUTION_CODES[r] for r in fixed], [RESOLUTIONS[r] for r in fixed], 0)
+    month = res == RESOLUTION_CODES["1mo"]
+    end[month] = bucket_starts_s(bucket[month] + 32 * 86400, "1mo")
+    covered = hi + np.array([interval_s[p] for p in points.tolist()], dtype=np.int64)
+    return np.asarray(known & (bucket >= lo[at]) & (end <= covered[at]), dtype=bool)
 
 
 def _point_rows(rolled: pd.DataFrame) -> _Rows:
@@ -359,10 +479,14 @@ def _group_rows(frame: pd.DataFrame, meta: dict[int, PointMeta], *, count: bool 
                   "v_sum": grouped["v_sum"].to_numpy(np.float64), "n": n}, metrics)
 
 
-def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
-    rolled = point_rollups(frame, {pid: m.interval_s for pid, m in meta.items()})
-    _upsert(session, "rollups", _point_rows(rolled), _POINT_KEYS, _POINT_MERGE)
-    _upsert(session, "group_rollups", _group_rows(frame, meta), _GROUP_KEYS, _GROUP_MERGE)
+def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta], *,
+                   unstored: set[int] | None = None) -> None:
+    """Merge readings just stored into the rollups; ``unstored``: points known to have had no stored
+    readings in the batch's span of each."""
+    interval_s = {pid: m.interval_s for pid, m in meta.items()}
+    rolled = _point_rows(point_rollups(frame, interval_s))
+    _merge(session, [(_ROLLUPS, rolled, _likely_new(frame, rolled, unstored or set(), interval_s)),
+                     (_GROUP_ROLLUPS, _group_rows(frame, meta), None)])
 
 
 def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
@@ -373,8 +497,7 @@ def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int
                                      replaced["point_id"].tolist(), replaced["ts"].tolist(), strict=True)))
     rebuild_point_rollups(session, replaced[["point_id", "ts"]], meta)
     delta = replaced.assign(value=replaced["value"].astype(float) - replaced["old_value"].astype(float))
-    _upsert(session, "group_rollups", _group_rows(delta[["point_id", "ts", "value"]], meta, count=False),
-            _GROUP_KEYS, _GROUP_MERGE)
+    _upsert(session, _GROUP_ROLLUPS, _group_rows(delta[["point_id", "ts", "value"]], meta, count=False))
 
 
 def rebuild_point_rollups(session: Session, touched: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
@@ -396,7 +519,7 @@ def rebuild_point_rollups(session: Session, touched: pd.DataFrame, meta: dict[in
             continue
         rolled = point_rollups(frame.astype({"point_id": np.int64, "ts": np.int64, "value": np.float64}),
                                {pid: meta[pid].interval_s})
-        _upsert(session, "rollups", _point_rows(rolled), _POINT_KEYS, _POINT_MERGE)
+        _upsert(session, _ROLLUPS, _point_rows(rolled))
 
 
 def edit_reading(session: Session, point_id: int, ts_s: int, value: float, reason: str) -> dict[str, Any]:
