@@ -148,10 +148,11 @@ def test_a_simulator_tick_appends_readings(demo):
     assert tick(demo.db, later).stored == 0  # the same instant again: duplicates only
     with demo.db.session(principal=Principal.system("test")) as s:
         main = s.execute(select(Point).where(Point.code == "t01.main.kwh")).scalar_one()
-        stored = dict(_sql(demo.db, "SELECT ts, value FROM readings WHERE point_id = :p", p=main.id))
-        ts = np.array(sorted(stored)[-3:], dtype=np.int64)
-        assert synthetic_values(main.source, ts) == pytest.approx([stored[t] for t in ts.tolist()])
-        assert main.kind == PointKind.interval
+    assert main.kind == PointKind.interval
+    # history and live feed are one function of time: the appended intervals continue the profile
+    stored = dict(_sql(demo.db, "SELECT ts, value FROM readings WHERE point_id = :p", p=main.id))
+    ts = np.array(sorted(stored)[-3:], dtype=np.int64)
+    assert synthetic_values(main.source, ts) == pytest.approx([stored[t] for t in ts.tolist()])
 
 
 def test_the_simulator_thread_runs_with_the_app_and_stops(demo):
@@ -167,11 +168,22 @@ def test_the_simulator_thread_runs_with_the_app_and_stops(demo):
             time.sleep(0.05)
         assert simulator.running
         assert simulator.errors == 0
-        token = client.post("/api/v1/auth/token", json={"email": "operator@sandan.demo",
-                                                        "password": "demo-operator-2026"})
-        assert token.status_code == 201, token.text
+        assert client.get("/api/v1/health").json()["status"] == "ok"
     assert simulator.ticks >= 2
     assert not simulator.running
+
+
+def test_the_demo_logins_work(demo):
+    from fastapi.testclient import TestClient
+
+    from sandan.app import create_app
+
+    with TestClient(create_app(db=demo.db)) as client:
+        for user in demo.report.users:
+            token = client.post("/api/v1/auth/token", json={"email": user.email, "password": user.password})
+            assert token.status_code == 201, token.text
+            me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json()['token']}"}).json()
+            assert user.role.value in me["roles"]
 
 
 def test_simulator_start_stop_without_an_app(demo):
