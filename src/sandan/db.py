@@ -48,7 +48,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start: a transaction that reads and then writes can
+    # never fail half-way with "database is locked" because another writer committed in between
+    # (WAL readers are not blocked by it; writers wait up to busy_timeout).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

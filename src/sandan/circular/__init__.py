@@ -1,1 +1,5 @@
-"""Resource circulation: waste and by-product streams, symbiosis matching and map, handover chain, circularity KPIs (issue #8)."""
+"""Resource circulation.
+
+waste and by-product streams, symbiosis matching and map, handover chain, circularity KPIs
+(issue #8).
+"""

@@ -1,1 +1,5 @@
-"""FEMS analytics: KPIs, KEPCO tariff engine, baselines, anomalies, peak-demand control, diagnosis, benchmarking (issue #4)."""
+"""FEMS analytics.
+
+KPIs, KEPCO tariff engine, baselines, anomalies, peak-demand control, diagnosis, benchmarking
+(issue #4).
+"""

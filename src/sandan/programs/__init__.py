@@ -1,1 +1,5 @@
-"""The programme office: the yearly call, eligibility, applications, evaluation with regional balance, selection, budgets, KPIs (issue #9)."""
+"""The programme office.
+
+the yearly call, eligibility, applications, evaluation with regional balance, selection,
+budgets, KPIs (issue #9).
+"""
