@@ -34,7 +34,8 @@ def test_write_is_idempotent_and_rolls_up_on_korean_days(db):
         first = write_readings(s, _frame(tenant.main_point_id, T0, values))
         assert first.stored == 16
         again = write_readings(s, _frame(tenant.main_point_id, T0, values))
-        assert again.duplicates == 16 and again.stored == 0
+        assert again.duplicates == 16
+        assert again.stored == 0
 
         day = point_series(s, tenant.main_point_id, T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=2), "1d")
         # hand calculation: 31 March holds 1..8 = 36, 1 April holds 9..16 = 100 (KST days)
@@ -102,10 +103,14 @@ def test_edit_needs_a_reason_and_is_audited(db):
             edit_reading(s, tenant.main_point_id, to_epoch_s(T0), 9.0, "  ")
         edit_reading(s, tenant.main_point_id, to_epoch_s(T0), 9.0, "meter replaced; value from the paper log")
         hour = point_series(s, tenant.main_point_id, T0, T0 + dt.timedelta(hours=1), "1h")
-        assert hour.frame["value"].tolist() == [18.0] and hour.frame["max"].tolist() == [9.0]
-        assert group_series(s, "company", tenant.company_id, T0, T0 + dt.timedelta(hours=1)).frame["value"].tolist() == [18.0]
+        assert hour.frame["value"].tolist() == [18.0]
+        assert hour.frame["max"].tolist() == [9.0]
+        company = group_series(s, "company", tenant.company_id, T0, T0 + dt.timedelta(hours=1))
+        assert company.frame["value"].tolist() == [18.0]
         log = s.execute(select(AuditLog).where(AuditLog.action == "edit")).scalars().one()
-        assert log.before == {"value": 1.0} and log.after["value"] == 9.0 and "paper log" in log.reason
+        assert log.before == {"value": 1.0}
+        assert log.after["value"] == 9.0
+        assert "paper log" in log.reason
         quality = s.connection().execute(text("SELECT quality FROM readings WHERE point_id = :p AND ts = :t"),
                                          {"p": tenant.main_point_id, "t": to_epoch_s(T0)}).scalar_one()
         assert quality == Quality.edited
