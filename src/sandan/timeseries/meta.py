@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sandan.core.errors import Unauthenticated
-from sandan.core.tenancy.models import Asset, Carrier, Company, Direction, Point, PointKind
+from sandan.core.tenancy.models import Point, PointKind
 from sandan.core.units import QUANTITIES, conversion_factor
 from sandan.timeseries.routing import PointPlace, group_targets
 
@@ -36,22 +37,30 @@ class PointMeta:
 
 def metric_of(point: Point) -> str:
     """The key under which a point's values add up with others: quantity, carrier and direction."""
-    return _metric(point.quantity, point.carrier, point.direction)
+    return _metric(point.quantity, point.carrier.value, point.direction.value)
 
 
-def _metric(quantity: str, carrier: Carrier, direction: Direction) -> str:
-    return f"{quantity}:{carrier.value}:{direction.value}"
+def _metric(quantity: str, carrier: str, direction: str) -> str:
+    return f"{quantity}:{carrier}:{direction}"
 
 
 # pint parses unit strings slowly (~0.1 ms); the factor between two unit names never changes
 _factor = lru_cache(maxsize=512)(conversion_factor)
 
-_POINTS = (select(Point.id, Point.company_id, Point.site_id, Point.asset_id, Point.interval_s, Point.kind,
-                  Point.quantity, Point.unit, Point.carrier, Point.direction, Point.name, Company.complex_id)
-           .join(Company, Company.id == Point.company_id).where(Point.id.in_(bindparam("ids", expanding=True))))
-_ASSETS = select(Asset.id, Asset.parent_id).where(Asset.company_id.in_(bindparam("companies", expanding=True)))
-_METERED = (select(Point.asset_id, Point.site_id, Point.quantity, Point.carrier, Point.direction)
-            .where(Point.company_id.in_(bindparam("companies", expanding=True))).distinct())
+_POINTS = ("SELECT p.id, p.company_id, p.site_id, p.asset_id, p.interval_s, p.kind, p.quantity, p.unit, p.carrier, "
+           "p.direction, p.name, c.complex_id FROM points p JOIN companies c ON c.id = p.company_id WHERE p.id {ids}")
+_ASSETS = "SELECT id, parent_id FROM assets WHERE company_id {ids}"
+_METERED = "SELECT DISTINCT asset_id, site_id, quantity, carrier, direction FROM points WHERE company_id {ids}"
+
+
+def _select(session: Session, sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` whose ``{ids}`` is a membership test in ``ids``, through the driver's cursor."""
+    cursor: Any = session.connection().connection.cursor()
+    if session.get_bind().dialect.name == "postgresql":
+        cursor.execute(sql.format(ids="= ANY(%s)"), (ids,))
+    else:
+        cursor.execute(sql.format(ids="IN (SELECT value FROM json_each(?))"), (json.dumps(ids),))
+    return list(cursor.fetchall())
 
 
 def load_point_meta(session: Session, point_ids: Iterable[int], *, targets: bool = True) -> dict[int, PointMeta]:
@@ -60,9 +69,9 @@ def load_point_meta(session: Session, point_ids: Iterable[int], *, targets: bool
     ``targets=False`` skips the group totals each point adds into (they need every point and asset
     of the points' companies; queries of one point do not).
 
-    The look-ups run as prepared Core statements (they are on every write and query path, where the
-    ORM would cost more than the rows); what the session's principal may not read is dropped here,
-    by the same rule the policy applies to ORM queries of points.
+    This runs on every write and every series query, so it asks the driver directly (the ORM
+    costs several times the rows); what the session's principal may not read is dropped here, by
+    the rule the policy applies to ORM queries of points (:meth:`Principal.may_read_company`).
     """
     ids = sorted({int(i) for i in point_ids})
     if not ids:
@@ -70,16 +79,15 @@ def load_point_meta(session: Session, point_ids: Iterable[int], *, targets: bool
     principal = session.info.get("principal")
     if principal is None:
         raise Unauthenticated("no principal on this session: every query runs on someone's behalf")
-    conn = session.connection()
-    rows = [r for r in conn.execute(_POINTS, {"ids": ids}).all() if principal.may_read_company(r[1], r[11])]
+    rows = [r for r in _select(session, _POINTS, ids) if principal.may_read_company(r[1], r[11])]
     if not rows:
         return {}
     asset_parent: dict[int, int | None] = {}
     metered: set[tuple[str, str, int]] = set()
     if targets:
         companies = sorted({r[1] for r in rows})
-        asset_parent = {a: p for a, p in conn.execute(_ASSETS, {"companies": companies}).all()}
-        for asset_id, site_id, quantity, carrier, direction in conn.execute(_METERED, {"companies": companies}):
+        asset_parent = dict(_select(session, _ASSETS, companies))
+        for asset_id, site_id, quantity, carrier, direction in _select(session, _METERED, companies):
             metric = _metric(quantity, carrier, direction)
             metered.add((metric, "site", site_id) if asset_id is None else (metric, "asset", asset_id))
     out: dict[int, PointMeta] = {}
@@ -87,7 +95,7 @@ def load_point_meta(session: Session, point_ids: Iterable[int], *, targets: bool
     for pid, company_id, site_id, asset_id, interval_s, kind, quantity, unit, carrier, direction, name, complex_id \
             in rows:
         quantity_kind = QUANTITIES.get(quantity)
-        additive = bool(quantity_kind and quantity_kind.additive and kind == PointKind.interval)
+        additive = bool(quantity_kind and quantity_kind.additive and kind == PointKind.interval.value)
         factor = _factor(unit, quantity_kind.canonical_unit) if quantity_kind and additive else 1.0
         metric = _metric(quantity, carrier, direction)
         point_targets: tuple[tuple[int, int], ...] = ()
@@ -97,6 +105,6 @@ def load_point_meta(session: Session, point_ids: Iterable[int], *, targets: bool
                 place = PointPlace(pid, metric, asset_id, site_id, company_id, complex_id)
                 routes[route] = tuple(group_targets(place, asset_parent, metered))
             point_targets = routes[route]
-        out[pid] = PointMeta(pid, company_id, complex_id, site_id, asset_id, interval_s, kind.value, quantity, unit,
-                             metric, additive, factor, point_targets, name, carrier.value)
+        out[pid] = PointMeta(pid, company_id, complex_id, site_id, asset_id, interval_s, kind, quantity, unit,
+                             metric, additive, factor, point_targets, name, carrier)
     return out

@@ -22,9 +22,9 @@ already hold readings in the batch's range is asked in one query.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ from sandan.timeseries.models import GroupKind, Quality
 from sandan.timeseries.rollup import POINT_COLUMNS, group_rollups, point_rollups, sort_order
 
 STORED, DUPLICATE, REPLACED, CONFLICT, REJECTED = 0, 1, 2, 3, 4
+_T = TypeVar("_T")
 STATUS_NAMES = ("stored", "duplicate", "replaced", "conflict", "rejected")
 
 
@@ -174,8 +175,10 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
         replaced = merged[upgrade][["point_id", "ts", "value", "quality", "old_value"]]
 
     if len(new_rows):
-        _insert_readings(session, new_rows)
-        _merge_rollups(session, new_rows, allowed, unstored=set(new_rows["point_id"].tolist()) - overlap)
+        unstored = set(new_rows["point_id"].tolist()) - overlap
+        parts = _insert_readings(session, new_rows,
+                                 lambda: _rollup_parts(new_rows, allowed, unstored, pg=_is_pg(session)))
+        _merge(session, parts)
     if len(replaced):
         _apply_replacements(session, replaced, allowed)
     return result
@@ -237,7 +240,7 @@ def _points_with_data(session: Session, frame: pd.DataFrame) -> set[int]:
 
 def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
     """Stored readings of the batch's points inside each point's time range in the batch."""
-    join = ("JOIN readings r ON r.point_id = s.p AND r.ts BETWEEN s.lo AND s.hi")
+    join = "JOIN readings r ON r.point_id = s.p AND r.ts BETWEEN s.lo AND s.hi"
     rows = _span_query(session, frame, f"SELECT r.point_id, r.ts, r.value, r.quality FROM {_PG_SPANS} {join}",
                        "WITH s(p, lo, hi) AS (VALUES {values}) "
                        "SELECT r.point_id, r.ts, r.value, r.quality FROM s " + join)
@@ -288,16 +291,22 @@ def _pg_binary(columns: dict[str, np.ndarray], metrics: list[str] | None = None)
     return _PG_COPY_HEADER + b"".join(blocks) + _PG_COPY_TRAILER
 
 
-def _insert_readings(session: Session, frame: pd.DataFrame) -> None:
+def _insert_readings(session: Session, frame: pd.DataFrame, meanwhile: Callable[[], _T]) -> _T:
+    """Insert readings known to be new; returns what ``meanwhile`` computes.
+
+    On PostgreSQL ``meanwhile`` runs while the server ingests the copied rows (the client computes
+    the rollups on one core while the server stores the readings on another); on SQLite after.
+    """
     cursor = _raw_cursor(session)
     if _is_pg(session):
         partitions.ensure(session, int(frame["ts"].min()), int(frame["ts"].max()))
         with cursor.copy("COPY readings (point_id, ts, value, quality) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(_pg_binary({c: frame[c].to_numpy() for c in ("point_id", "ts", "value", "quality")}))
-    else:
-        cursor.executemany("INSERT INTO readings (point_id, ts, value, quality) VALUES (?, ?, ?, ?)",
-                           zip(frame["point_id"].tolist(), frame["ts"].tolist(), frame["value"].tolist(),
-                               frame["quality"].tolist(), strict=True))
+            return meanwhile()
+    cursor.executemany("INSERT INTO readings (point_id, ts, value, quality) VALUES (?, ?, ?, ?)",
+                       zip(frame["point_id"].tolist(), frame["ts"].tolist(), frame["value"].tolist(),
+                           frame["quality"].tolist(), strict=True))
+    return meanwhile()
 
 
 @dataclass(frozen=True)
@@ -341,6 +350,10 @@ class _Rows:
             at = list(self.columns).index("metric")
             out[at] = [decode[code] for code in out[at]]
         return out
+
+
+# rows for one rollup table, with which of them are likely new buckets (None: look the stored ones up)
+_Part = tuple[_Table, _Rows, np.ndarray | None]
 
 
 def _upsert(session: Session, table: _Table, rows: _Rows) -> None:
@@ -392,7 +405,7 @@ def _stored(session: Session, table: _Table, rows: _Rows) -> np.ndarray:
     return np.fromiter((key in stored for key in zip(*keys, strict=True)), dtype=bool, count=len(rows))
 
 
-def _merge(session: Session, parts: list[tuple[_Table, _Rows, np.ndarray | None]]) -> None:
+def _merge(session: Session, parts: list[_Part]) -> None:
     """Merge new partial aggregates into the rollup tables; each part may say which of its rows are
     likely new buckets (else the stored ones are looked up).
 
@@ -479,14 +492,18 @@ def _group_rows(frame: pd.DataFrame, meta: dict[int, PointMeta], *, count: bool 
                   "v_sum": grouped["v_sum"].to_numpy(np.float64), "n": n}, metrics)
 
 
-def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta], *,
-                   unstored: set[int] | None = None) -> None:
-    """Merge readings just stored into the rollups; ``unstored``: points known to have had no stored
-    readings in the batch's span of each."""
+def _rollup_parts(frame: pd.DataFrame, meta: dict[int, PointMeta], unstored: set[int], *,
+                  pg: bool) -> list[_Part]:
+    """The point and group rollup rows of readings just stored (``unstored``: points known to have
+    had no stored readings in the batch's span of each; PostgreSQL copies their new buckets)."""
     interval_s = {pid: m.interval_s for pid, m in meta.items()}
     rolled = _point_rows(point_rollups(frame, interval_s))
-    _merge(session, [(_ROLLUPS, rolled, _likely_new(frame, rolled, unstored or set(), interval_s)),
-                     (_GROUP_ROLLUPS, _group_rows(frame, meta), None)])
+    likely_new = _likely_new(frame, rolled, unstored, interval_s) if pg else None
+    return [(_ROLLUPS, rolled, likely_new), (_GROUP_ROLLUPS, _group_rows(frame, meta), None)]
+
+
+def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
+    _merge(session, _rollup_parts(frame, meta, set(), pg=_is_pg(session)))
 
 
 def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
@@ -541,7 +558,7 @@ def edit_reading(session: Session, point_id: int, ts_s: int, value: float, reaso
     old = None if existing.empty else float(existing["old_value"].iloc[0])
     frame = pd.DataFrame({"point_id": [point_id], "ts": [ts_s], "value": [value], "quality": [int(Quality.edited)]})
     if old is None:
-        _insert_readings(session, frame)
+        _insert_readings(session, frame, lambda: None)
         _merge_rollups(session, frame, {point_id: meta})
     else:
         _apply_replacements(session, frame.assign(old_value=old), {point_id: meta})
