@@ -14,6 +14,8 @@ from rich.table import Table
 
 from sandan.core.auth.models import OrgKind, Role
 from sandan.core.errors import DomainError
+from sandan.devices.cli import app as simulate_app
+from sandan.gateway.cli import app as gateway_app
 
 app = typer.Typer(help="sandan — smart green industrial complex platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -22,6 +24,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 import_app = typer.Typer(help="Import readings and data from files", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+app.add_typer(gateway_app, name="gateway")
+app.add_typer(simulate_app, name="simulate")
 console = Console()
 
 

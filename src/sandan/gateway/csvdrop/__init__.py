@@ -1,0 +1,1 @@
+"""CSV drop folder adapter: files written into a folder are buffered, then moved to ``done/``."""

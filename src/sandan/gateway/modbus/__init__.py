@@ -1,0 +1,1 @@
+"""Modbus TCP adapter: a register map per device, polled on a schedule (pymodbus client)."""
