@@ -15,6 +15,7 @@ from sandan.core.auth.api import router as auth_router
 from sandan.core.http import BodyLimit, RateLimiter, install_problem_handlers, install_problem_schema
 from sandan.core.tenancy.api import router as tenancy_router
 from sandan.db import Database, get_database
+from sandan.ingest.api import router as ingest_router
 from sandan.settings import Settings, get_settings
 from sandan.timeseries.api import router as timeseries_router
 
@@ -47,6 +48,7 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
     api.include_router(auth_router)
     api.include_router(tenancy_router)
     api.include_router(timeseries_router)
+    api.include_router(ingest_router)
     app.include_router(api)
 
     from sandan.web.pages import install as install_web

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     display_timezone: str = "Asia/Seoul"
     simulator_interval_s: float = 5.0
     login_rate_per_minute: int = 20
+    #: HTTP ingest: requests per minute per device (or user) token, and readings per request
+    ingest_rate_per_minute: int = 600
+    ingest_max_readings: int = 50_000
 
     @field_validator("environment")
     @classmethod

@@ -33,6 +33,7 @@ from sandan.core.tenancy import schemas, service
 from sandan.core.tenancy.models import AssetLevel, Complex
 from sandan.core.timeutil import KST, to_epoch_s
 from sandan.db import Database
+from sandan.ingest.pipeline import RawReading, ingest
 from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
 from tests.factories import Tenant, make_tenant, system
@@ -189,6 +190,8 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
             write_readings(s, pd.DataFrame({"point_id": tenant.main_point_id,
                                             "ts": [t0 + i * 900 for i in range(96)],
                                             "value": [10.0 + i % 7 for i in range(96)]}))
+            # one quarantined reading per tenant (a negative interval total), for the quarantine routes
+            ingest(s, [RawReading(point=tenant.main_point_id, ts=t0 + 96 * 900, value=-1.0)], source="test")
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),

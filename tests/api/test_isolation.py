@@ -62,7 +62,10 @@ COMPLEX_OF = {"A": "GY", "B": "GY", "C": "CW"}
 PUBLIC = {("GET", f"{API}/health"), ("GET", f"{API}/openapi.json"), ("GET", f"{API}/docs"),
           ("POST", f"{API}/auth/token")}
 #: Routes about the caller only: no ids, nothing of another tenant in reach.
-SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens")}
+SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"),
+        # readings in: points named by code, each answered alone; a foreign point answers exactly like
+        # a missing one (tests/ingest/test_http.py)
+        ("POST", f"{API}/ingest")}
 
 #: Which row an id parameter points at (``parent_id`` of a new asset is an area, ``asset_id`` an
 #: equipment asset without children or points, so that deleting it is allowed).
@@ -89,6 +92,8 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     "points": {"platform_admin": ALL, "company_admin": frozenset("A")},
     # the tokens in reach belong to other users: only the platform admin sees (and revokes) them
     "tokens": {"platform_admin": ALL},
+    # replaying quarantined readings: company admins of the company, and the platform
+    "quarantine": {"platform_admin": ALL, "company_admin": frozenset("A")},
 }
 
 

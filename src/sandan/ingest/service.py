@@ -1,8 +1,10 @@
 """File import use case: resolve the mapping through the access policy, parse, store in batches.
 
 ``import_readings`` = :func:`prepare_import` (read the file, resolve each mapped point by code
-or id on behalf of the session's principal, parse) + :func:`store_import` (write the readings
-through :func:`sandan.timeseries.store.write_readings` in batches and account for every cell).
+or id on behalf of the session's principal, parse) + :func:`store_import` (send the readings
+through the ingest pipeline, :func:`sandan.ingest.pipeline.ingest_frame`, in batches — VEE,
+store, quarantine, event — and account for every cell; cells the reader refused are
+quarantined as well).
 
 The summary closes: ``stored + duplicate + replaced + conflict + rejected == readings`` (one
 reading per data row and mapped column), and every conflict and rejection comes with its file
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,8 @@ from sandan.ingest.files import (
     parse_readings,
     read_table,
 )
-from sandan.timeseries.store import CONFLICT, DUPLICATE, REJECTED, REPLACED, STORED, write_readings
+from sandan.ingest.pipeline import ingest_frame, quarantine_rows
+from sandan.timeseries.store import CONFLICT, DUPLICATE, REJECTED, REPLACED, STORED
 
 DEFAULT_BATCH = 20_000
 Progress = Callable[[int, int], None]
@@ -100,6 +102,8 @@ class ImportSummary:
     issues: list[Issue] = field(default_factory=list)
     first_ts: dt.datetime | None = None
     last_ts: dt.datetime | None = None
+    #: readings filled in by interpolation (quality *estimated*), besides the file's own
+    estimated: int = 0
 
     @property
     def reasons(self) -> dict[str, int]:
@@ -192,27 +196,44 @@ def store_import(session: Session, prepared: PreparedImport, *, batch_size: int 
     step = max(1, int(batch_size))
     for lo in range(0, total, step):
         batch = frame.iloc[lo:lo + step].reset_index(drop=True)
-        result = write_readings(session, batch[["point_id", "ts", "value"]])
+        raw = [{"row": int(r), "column": str(c), "value": float(v)}
+               for r, c, v in zip(batch["row"].tolist(), batch["column"].tolist(), batch["value"].tolist(),
+                                  strict=True)]
+        result = ingest_frame(session, batch[["point_id", "ts", "value"]], source="file", source_ref=prepared.file,
+                              raw=raw)
         summary.stored += result.count(STORED)
         summary.duplicate += result.count(DUPLICATE)
         summary.replaced += result.count(REPLACED)
         summary.conflict += result.count(CONFLICT)
         summary.rejected += result.count(REJECTED)
-        for i in np.flatnonzero((result.status == CONFLICT) | (result.status == REJECTED)).tolist():
+        summary.estimated += result.estimated
+        for i in sorted(result.codes):
             row = batch.iloc[i]
             conflict = result.status[i] == CONFLICT
-            reason = result.reasons.get(i, "refused by the store")
-            summary.issues.append(Issue(int(row["row"]), str(row["column"]), f"{row['value']:g}",
-                                        "conflict" if conflict else "store_rejected", reason,
-                                        status="conflict" if conflict else "rejected"))
+            summary.issues.append(Issue(int(row["row"]), str(row["column"]), f"{row['value']:g}", result.codes[i],
+                                        result.reasons.get(i, ""), status="conflict" if conflict else "rejected"))
         if progress:
             progress(min(lo + step, total), total)
+    _quarantine_parse_issues(session, prepared, parsed.issues)
     summary.issues.sort(key=lambda i: (i.row, i.column))
     for company_id in sorted({p.company_id for p in prepared.points}):
         audit.record(session, action="import", entity="readings", entity_id=prepared.file[:60],
                      company_id=company_id, after=summary.counts(),
                      reason=f"file import of {prepared.file}")
     return summary
+
+
+def _quarantine_parse_issues(session: Session, prepared: PreparedImport, issues: list[Issue]) -> None:
+    """Cells the file reader could not turn into readings go to the quarantine too (nothing is lost)."""
+    by_column = {p.column: p for p in prepared.points}
+    rows = []
+    for issue in issues:
+        point = by_column.get(issue.column)
+        rows.append({"company_id": point.company_id if point else None, "point_id": point.point_id if point else None,
+                     "point_ref": point.code if point else issue.column, "status": issue.status,
+                     "unit": point.source_unit if point else None, "reason_code": issue.code, "reason": issue.message,
+                     "raw": {"row": issue.row, "column": issue.column, "value": issue.value}})
+    quarantine_rows(session, rows, source="file", source_ref=prepared.file)
 
 
 def import_readings(session: Session, path: str | Path, options: ImportOptions, *,
