@@ -2,7 +2,7 @@
 
 ``POST /api/v1/ingest`` with a bearer token; readings kept in SQLite with UNIQUE(point, ts), so a
 resend answers ``duplicate`` — the same idempotence the platform gives.  It can be told to fail
-(status code), to be slow, or to hold each answer until the test lets it go (``gate``), which is
+(status code), or to hold the answer to one request until the test lets it go (``hold``, ``gate``), which is
 how a test kills the gateway after the platform stored a batch but before the gateway heard so.
 """
 
@@ -27,8 +27,9 @@ class Platform:
         self.fail_with: int | None = None
         self.requests = 0
         self.duplicates = 0
-        self.received = threading.Event()  # set when a batch was stored (before the answer goes out)
-        self.gate: threading.Event | None = None  # when set to an Event, answers wait for it
+        self.received = threading.Event()  # set when the held batch was stored (before its answer goes out)
+        self.hold: int | None = None  # the number of the request whose answer waits for ``gate``
+        self.gate = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -40,8 +41,7 @@ class Platform:
         return self
 
     def stop(self) -> None:
-        if self.gate is not None:
-            self.gate.set()
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
         self.conn.close()
@@ -83,7 +83,9 @@ class Platform:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                platform.requests += 1
+                with platform.lock:
+                    platform.requests += 1
+                    number = platform.requests
                 if self.path != "/api/v1/ingest":
                     return self._answer(404, {"detail": "not found"})
                 if self.headers.get("Authorization") != f"Bearer {platform.token}":
@@ -92,8 +94,8 @@ class Platform:
                     return self._answer(platform.fail_with, {"detail": "failing on purpose"})
                 payload = json.loads(body)
                 results = platform.store(payload["readings"], payload["source_ref"])
-                platform.received.set()
-                if platform.gate is not None:
+                if number == platform.hold:
+                    platform.received.set()
                     platform.gate.wait(10)
                 return self._answer(200, {"results": results})
 
