@@ -59,7 +59,7 @@ class Platform:
                                            (item["point"], item["ts"], item["value"], item.get("unit"), source))
                 status = "stored" if cursor.rowcount else "duplicate"
                 self.duplicates += status == "duplicate"
-                results.append({"point": item["point"], "ts": item["ts"], "status": status})
+                results.append({"index": len(results), "status": status})
             self.conn.execute("COMMIT")
         return results
 
@@ -97,6 +97,6 @@ class Platform:
                 if number == platform.hold:
                     platform.received.set()
                     platform.gate.wait(10)
-                return self._answer(200, {"results": results})
+                return self._answer(200, {"summary": {"received": len(results)}, "readings": results})
 
         return Handler

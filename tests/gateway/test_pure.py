@@ -103,8 +103,8 @@ def test_payload_matches_the_ingest_contract() -> None:
 def test_every_platform_status_acknowledges_and_unknown_ones_do_not() -> None:
     batch = _batch(6)
     statuses = ["stored", "duplicate", "replaced", "conflict", "rejected", "retry-later"]
-    body = json.dumps({"results": [{"point": q.reading.point, "status": s} for q, s in zip(batch, statuses,
-                                                                                              strict=True)]})
+    # the platform's IngestAnswer: one entry per reading, by index (here in reverse order)
+    body = json.dumps({"summary": {}, "readings": [{"index": i, "status": s} for i, s in enumerate(statuses)][::-1]})
     outcome = read_answer(batch, 200, body.encode())
     assert outcome.acked == [1, 2, 3, 4, 5]
     assert outcome.error is not None
@@ -112,7 +112,7 @@ def test_every_platform_status_acknowledges_and_unknown_ones_do_not() -> None:
 
 
 @pytest.mark.parametrize(("code", "body", "fatal", "acked"), [
-    (200, b'{"results": []}', False, []),             # answer does not cover the batch: nothing deleted
+    (200, b'{"readings": []}', False, []),             # answer does not cover the batch: nothing deleted
     (200, b"<html>ok</html>", False, []),             # a proxy's page is not an acknowledgement
     (500, b"", False, []),
     (503, b'{"detail": "maintenance"}', False, []),

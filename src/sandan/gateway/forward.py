@@ -2,7 +2,8 @@
 
 HTTP: ``POST {platform}/api/v1/ingest`` with the device token as bearer, body
 ``{"readings": [{"point", "ts", "value", "unit"}], "source_ref": <gateway name>}``.  The platform
-answers per reading (``stored``, ``duplicate``, ``replaced``, ``conflict``, ``rejected``): each of
+answers ``{"summary": …, "readings": [{"index", "status", …}]}``, one entry per reading sent, with
+status ``stored``, ``duplicate``, ``replaced``, ``conflict`` or ``rejected``: each of
 those means the platform has kept the reading or quarantined it with its reason, so it leaves the
 queue.  Connection errors, timeouts, 5xx, 408 and 429 are retried with exponential backoff and
 jitter, for as long as it takes.  Any other 4xx on the whole batch (a revoked token, a malformed
@@ -75,19 +76,19 @@ def read_answer(batch: list[Queued], status_code: int, body: bytes) -> Outcome:
         answer = json.loads(body)
     except ValueError:
         return Outcome(error=f"the platform's {status_code} answer is not JSON; nothing deleted")
-    results = answer.get("results") if isinstance(answer, dict) else None
+    results = answer.get("readings") if isinstance(answer, dict) else None
     if not isinstance(results, list) or len(results) != len(batch):
         return Outcome(error=f"the platform's answer has no per-reading results for the {len(batch)} readings sent; "
                        "nothing deleted")
+    statuses: dict[int, object] = {}
+    for position, result in enumerate(results):
+        if isinstance(result, dict):
+            index = result.get("index", position)
+            if isinstance(index, int):
+                statuses[index] = result.get("status")
     outcome = Outcome()
-    unknown = 0
-    for queued, result in zip(batch, results, strict=True):
-        point = result.get("point") if isinstance(result, dict) else None
-        status = result.get("status") if isinstance(result, dict) else None
-        if status in ACKNOWLEDGED and (point is None or point == queued.reading.point):
-            outcome.acked.append(queued.id)
-        else:
-            unknown += 1
+    outcome.acked = [queued.id for i, queued in enumerate(batch) if statuses.get(i) in ACKNOWLEDGED]
+    unknown = len(batch) - len(outcome.acked)
     if unknown:
         outcome.error = f"{unknown} of {len(batch)} readings were not acknowledged; they stay queued"
     return outcome
