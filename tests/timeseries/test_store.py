@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import select, text
 
 from sandan.core.audit import AuditLog
+from sandan.core.auth.policy import Principal
 from sandan.core.errors import InvalidInput, NotFound
 from sandan.core.timeutil import KST, to_epoch_s
+from sandan.timeseries import service
+from sandan.timeseries.meta import load_point_meta
 from sandan.timeseries.models import Quality
 from sandan.timeseries.service import group_series, point_series
 from sandan.timeseries.store import CONFLICT, DUPLICATE, REJECTED, REPLACED, STORED, edit_reading, write_readings
@@ -116,3 +119,63 @@ def test_edit_needs_a_reason_and_is_audited(db):
         assert quality == Quality.edited
         with pytest.raises(NotFound):
             edit_reading(s, 999_999, to_epoch_s(T0), 1.0, "no such point")
+
+
+def test_a_bucket_stored_off_the_grid_is_merged_not_copied_over(db):
+    """A 15-minute meter once sent 22:50; a batch 22:00-22:45 then looks like it fills a new hour.
+    On PostgreSQL the bulk copy meets the stored hour and falls back to merging it."""
+    with db.session() as s:
+        tenant = make_tenant(system(s), 6)
+        assert write_readings(s, _frame(tenant.main_point_id, T0 + dt.timedelta(minutes=50), [7.0])).stored == 1
+        assert write_readings(s, _frame(tenant.main_point_id, T0, [1.0, 2.0, 3.0, 4.0])).stored == 4
+        hour = point_series(s, tenant.main_point_id, T0, T0 + dt.timedelta(hours=1), "1h").frame
+        assert hour["value"].tolist() == [17.0]
+        assert hour["count"].tolist() == [5]
+        assert hour["max"].tolist() == [7.0]
+        company = group_series(s, "company", tenant.company_id, T0, T0 + dt.timedelta(hours=1), resolution="1h")
+        assert company.frame["value"].tolist() == [17.0]
+        assert company.frame["count"].tolist() == [5]
+
+
+def test_readings_and_series_of_another_company_stay_invisible(db):
+    with db.session() as s:
+        mine, theirs = make_tenant(system(s), 7), make_tenant(system(s), 8)
+    member = Principal(user_id=None, name="member", companies_read=frozenset({mine.company_id}),
+                       companies_readings=frozenset({mine.company_id}), roles=frozenset({"company_member"}))
+    with db.session(principal=member) as s:
+        assert set(load_point_meta(s, [mine.main_point_id, theirs.main_point_id])) == {mine.main_point_id}
+        result = write_readings(s, pd.concat([_frame(mine.main_point_id, T0, [1.0]),
+                                              _frame(theirs.main_point_id, T0, [1.0])]))
+        assert result.status.tolist() == [STORED, REJECTED]
+        assert result.reasons[1] == "unknown point"
+        with pytest.raises(NotFound):
+            point_series(s, theirs.main_point_id, T0, T0 + dt.timedelta(hours=1))
+        with pytest.raises(NotFound):
+            group_series(s, "company", theirs.company_id, T0, T0 + dt.timedelta(hours=1))
+        assert point_series(s, mine.main_point_id, T0, T0 + dt.timedelta(hours=1), "raw").frame["value"].tolist() \
+            == [1.0]
+
+
+def test_raw_series_refuse_more_rows_than_the_cap(db, monkeypatch):
+    with db.session() as s:
+        tenant = make_tenant(system(s), 9)
+        write_readings(s, _frame(tenant.main_point_id, T0, [1.0, 2.0, 3.0, 4.0]))
+        monkeypatch.setattr(service, "MAX_RAW_ROWS", 3)
+        with pytest.raises(InvalidInput):
+            point_series(s, tenant.main_point_id, T0, T0 + dt.timedelta(hours=1), "raw")
+        monkeypatch.setattr(service, "MAX_RAW_ROWS", 4)
+        raw = point_series(s, tenant.main_point_id, T0, T0 + dt.timedelta(hours=1), "raw").frame
+        assert raw["value"].tolist() == [1.0, 2.0, 3.0, 4.0]
+        assert raw["ts"].tolist() == [pd.Timestamp(T0 + dt.timedelta(minutes=15 * i)) for i in range(4)]
+
+
+def test_unit_conversion_and_labels_of_series(db):
+    with db.session() as s:
+        tenant = make_tenant(system(s), 10)
+        write_readings(s, _frame(tenant.main_point_id, T0, [1000.0, 1000.0, 1000.0, 1000.0]))
+        hour = point_series(s, tenant.main_point_id, T0, T0 + dt.timedelta(hours=1), "1h", unit="MWh")
+        assert hour.unit == "MWh"
+        assert hour.label == "수전 유효전력량"
+        assert hour.frame["value"].tolist() == [4.0]
+        assert hour.frame["min"].tolist() == [1.0]
+        assert hour.frame["max"].tolist() == [1.0]
