@@ -12,7 +12,7 @@ import sandan
 from sandan.core import audit
 from sandan.core.auth import policy
 from sandan.core.auth.api import router as auth_router
-from sandan.core.http import BodyLimit, RateLimiter, install_problem_handlers, install_problem_schema
+from sandan.core.http import BodyLimit, RateLimiter, RefuseNul, install_problem_handlers, install_problem_schema
 from sandan.core.tenancy.api import router as tenancy_router
 from sandan.db import Database, get_database
 from sandan.ingest.api import router as ingest_router
@@ -41,8 +41,8 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
     @api.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
         """Liveness and database reachability (no sign-in needed)."""
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with db.session() as session:  # the app's own connections (in tests: the test's transaction)
+            session.connection().execute(text("SELECT 1"))
         return {"status": "ok", "version": sandan.__version__, "database": db.engine.dialect.name}
 
     api.include_router(auth_router)
@@ -58,4 +58,5 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
                        max_age=settings.session_max_age_s, same_site="lax",
                        https_only=settings.environment == "production")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseNul)
     return app

@@ -16,6 +16,7 @@ from sandan.core.auth.models import OrgKind, Role
 from sandan.core.errors import DomainError
 from sandan.devices.cli import app as simulate_app
 from sandan.gateway.cli import app as gateway_app
+from sandan.ingest.mqtt.cli import mqtt_command
 
 app = typer.Typer(help="sandan — smart green industrial complex platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -26,6 +27,9 @@ import_app = typer.Typer(help="Import readings and data from files", no_args_is_
 app.add_typer(import_app, name="import")
 app.add_typer(gateway_app, name="gateway")
 app.add_typer(simulate_app, name="simulate")
+ingest_app = typer.Typer(help="Ways in for readings: services that receive telemetry", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+ingest_app.command("mqtt")(mqtt_command)
 console = Console()
 
 

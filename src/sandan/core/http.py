@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import logging
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
@@ -79,7 +80,11 @@ _HTTP_TITLES = {400: ("Bad request", "bad-request"), 401: ("Authentication requi
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "about:blank"))
-    response = problem(exc.status_code, title, str(exc.detail), type_slug=slug, instance=request.url.path)
+    detail = str(exc.detail)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI's "error parsing the body" (a body that is not UTF-8, say): say what it was
+        detail = f"{detail}: {exc.__cause__}"
+    response = problem(exc.status_code, title, detail, type_slug=slug, instance=request.url.path)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -148,6 +153,22 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class RefuseNul:
+    """Refuse a URL holding a NUL character (``%00``) with 422 problem+json before any route sees
+    it: no route needs one, and PostgreSQL refuses NUL in text with an error, not an answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")):
+            response = problem(422, "Invalid request", "the URL holds a NUL character (%00)",
+                               type_slug="invalid-request", instance=scope.get("path", "").replace("\x00", ""))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 # --- problem+json in the OpenAPI document -------------------------------------------------------
 
 class Problem(BaseModel):
@@ -165,6 +186,7 @@ class Problem(BaseModel):
 
 
 _PROBLEM_DESCRIPTIONS = {
+    400: "the request body could not be read (not UTF-8 JSON)",
     401: "not signed in, or the token is unknown, expired or revoked",
     403: "the caller may see the thing but not do this to it",
     404: "not found, or not visible to the caller (the two are never told apart)",
@@ -183,7 +205,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: What every signed-in route may answer besides its success.
-SIGNED_IN_PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422)
+SIGNED_IN_PROBLEMS = problem_responses(401, 403, 404, 409, 422)
+#: What a route that takes a request body may answer besides.
+BODY_PROBLEMS = problem_responses(400, 413)
 
 
 def install_problem_schema(app: FastAPI) -> None:
@@ -289,6 +313,22 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {
     EXPORT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters XML 1.0 (so XLSX) cannot hold: C0 controls other than tab, newline and return.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _safe_cell(value: Any, fmt: str) -> Any:
+    """A text cell a spreadsheet shows as text: never run as a formula (a name such as
+    ``=HYPERLINK(…)`` gets a leading apostrophe, as OWASP advises against CSV injection), and
+    without the control characters XLSX cannot store."""
+    if not isinstance(value, str):
+        return value
+    if fmt == "xlsx":
+        value = _XLSX_ILLEGAL.sub("\ufffd", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def export_frame(frame: pd.DataFrame, fmt: str, filename: str) -> Response:
     """A table as a CSV (UTF-8 with BOM, so Excel shows Korean) or XLSX download."""
     if fmt not in EXPORT_TYPES:
@@ -297,14 +337,17 @@ def export_frame(frame: pd.DataFrame, fmt: str, filename: str) -> Response:
     for column in out.columns:
         if isinstance(out[column].dtype, pd.DatetimeTZDtype):
             out[column] = out[column].dt.tz_convert("Asia/Seoul").dt.strftime("%Y-%m-%d %H:%M:%S%z")
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(lambda v: _safe_cell(v, fmt))
     if fmt == "csv":
         body = out.to_csv(index=False).encode("utf-8-sig")
     else:
         buffer = io.BytesIO()
         out.to_excel(buffer, index=False, engine="openpyxl")
         body = buffer.getvalue()
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:120] or "export"
     return Response(body, media_type=EXPORT_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{safe_name}.{fmt}"'})
 
 
 # --- rate limit --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -34,7 +35,7 @@ ureg.define("kvarh = 1000 var * hour = kVArh = kVarh")
 ureg.define("kvar = 1000 var = kVAr = kVar")
 
 _ALIASES = {"kwh": "kWh", "mwh": "MWh", "gwh": "GWh", "kw": "kW", "mw": "MW", "nm3": "Nm3", "m3": "m**3",
-            "l": "L", "℃": "degC", "°c": "degC", "c": "degC", "t": "t", "ton": "t", "tonne": "t"}
+            "l": "L", "℃": "degC", "°c": "degC", "c": "degC", "t": "t", "ton": "t", "tonne": "t", "%": "percent"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,14 @@ QUANTITIES: dict[str, QuantityKind] = {q.name: q for q in [
 ]}
 
 
+#: What a unit may look like before pint reads it: names joined by ``*``, ``/`` or spaces, each
+#: with an optional one-digit power ("kWh", "Nm3", "m**3", "W/m**2", "kgCO2e").  pint's parser
+#: evaluates arithmetic, so unchecked text could run for minutes ("10**10**10") or raise errors
+#: of its own ("kWh(", "1/0"): units arrive from API queries, request bodies and imported files.
+_UNIT_SYNTAX = re.compile(r"[^\W\d]\w*(?:\s*(?:\*\*|\^)\s*-?\d)?(?:\s*[*/ ]\s*[^\W\d]\w*(?:\s*(?:\*\*|\^)\s*-?\d)?)*")
+_UNIT_MAX_CHARS = 40
+
+
 def parse_unit(text: str) -> pint.Unit:
     """Parse a unit string, accepting the spellings Korean meter exports use (kwh, Nm3, ℃).
 
@@ -76,9 +85,12 @@ def parse_unit(text: str) -> pint.Unit:
     """
     cleaned = text.strip()
     cleaned = _ALIASES.get(cleaned.lower(), cleaned)
+    if len(cleaned) > _UNIT_MAX_CHARS or not _UNIT_SYNTAX.fullmatch(cleaned):
+        raise InvalidInput(f"unknown unit '{text}'", field="unit")
     try:
         return ureg.Unit(cleaned)
-    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, ValueError, AttributeError, TypeError) as exc:
+    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, ValueError, AttributeError, TypeError,
+            ArithmeticError) as exc:
         raise InvalidInput(f"unknown unit '{text}'", field="unit") from exc
 
 

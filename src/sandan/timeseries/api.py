@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from sandan.core.errors import InvalidInput
-from sandan.core.http import FILE_RESPONSES, SIGNED_IN_PROBLEMS, IdPath, SessionDep, export_frame
+from sandan.core.http import BODY_PROBLEMS, FILE_RESPONSES, SIGNED_IN_PROBLEMS, IdPath, SessionDep, export_frame
 from sandan.core.tenancy.models import Carrier, Direction
 from sandan.core.timeutil import now_utc, to_epoch_s
 from sandan.timeseries import schemas, service
@@ -70,7 +70,7 @@ def group_series(session: SessionDep, kind: Literal["complex", "company", "site"
     return _answer(series, format, f"{kind}-{group_id}-{resolution}")
 
 
-@router.post("/points/{point_id}/edits", response_model=schemas.ReadingEdited)
+@router.post("/points/{point_id}/edits", response_model=schemas.ReadingEdited, responses=BODY_PROBLEMS)
 def edit(session: SessionDep, point_id: IdPath, data: schemas.ReadingEdit) -> Any:
     """Change one stored reading with a reason (company admins); audited with before and after."""
     return edit_reading(session, point_id, to_epoch_s(_aware(data.ts, "ts")), data.value, data.reason)

@@ -17,7 +17,7 @@ router = APIRouter(tags=["identity"])
 
 
 @router.post("/auth/token", response_model=schemas.TokenIssued, status_code=201,
-             responses=problem_responses(401, 413, 422, 429))
+             responses=problem_responses(400, 401, 413, 422, 429))
 def issue_token(request: Request, data: schemas.TokenRequest) -> Any:
     """Sign in with e-mail and password and receive a bearer token (rate limited per address)."""
     limiter: RateLimiter = request.app.state.login_limiter
@@ -45,7 +45,7 @@ def list_tokens(session: SessionDep, principal: PrincipalDep) -> Any:
 
 
 @router.post("/tokens", response_model=schemas.TokenIssued, status_code=201,
-             responses=problem_responses(401, 404, 413, 422))
+             responses=problem_responses(400, 401, 404, 413, 422))
 def create_token(session: SessionDep, principal: PrincipalDep, data: schemas.TokenCreate) -> Any:
     user = session.get(User, principal.user_id) if principal.user_id else None
     if user is None:

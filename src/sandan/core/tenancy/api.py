@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from sandan.core.http import (
+    BODY_PROBLEMS,
     FILE_RESPONSES,
     SIGNED_IN_PROBLEMS,
     IdPath,
@@ -63,7 +64,7 @@ def list_companies(session: SessionDep, page: PageDep, complex_id: IdQuery = Non
     return _listing(session, Company, schemas.CompanyRead, page, format, "companies", {"complex_id": complex_id})
 
 
-@router.post("/companies", response_model=schemas.CompanyRead, status_code=201)
+@router.post("/companies", response_model=schemas.CompanyRead, status_code=201, responses=BODY_PROBLEMS)
 def create_company(session: SessionDep, data: schemas.CompanyCreate) -> Any:
     return service.create_company(session, data)
 
@@ -73,7 +74,7 @@ def get_company(session: SessionDep, company_id: IdPath) -> Any:
     return service.get(session, Company, company_id)
 
 
-@router.patch("/companies/{company_id}", response_model=schemas.CompanyRead)
+@router.patch("/companies/{company_id}", response_model=schemas.CompanyRead, responses=BODY_PROBLEMS)
 def update_company(session: SessionDep, company_id: IdPath, data: schemas.CompanyUpdate) -> Any:
     return service.update_company(session, company_id, data)
 
@@ -83,7 +84,7 @@ def list_sites(session: SessionDep, page: PageDep, company_id: IdQuery = None, f
     return _listing(session, Site, schemas.SiteRead, page, format, "sites", {"company_id": company_id})
 
 
-@router.post("/sites", response_model=schemas.SiteRead, status_code=201)
+@router.post("/sites", response_model=schemas.SiteRead, status_code=201, responses=BODY_PROBLEMS)
 def create_site(session: SessionDep, data: schemas.SiteCreate) -> Any:
     return service.create_site(session, data)
 
@@ -93,7 +94,7 @@ def get_site(session: SessionDep, site_id: IdPath) -> Any:
     return service.get(session, Site, site_id)
 
 
-@router.patch("/sites/{site_id}", response_model=schemas.SiteRead)
+@router.patch("/sites/{site_id}", response_model=schemas.SiteRead, responses=BODY_PROBLEMS)
 def update_site(session: SessionDep, site_id: IdPath, data: schemas.SiteUpdate) -> Any:
     return service.update_site(session, site_id, data)
 
@@ -108,7 +109,7 @@ def list_assets(session: SessionDep, page: PageDep, site_id: IdQuery = None, for
     return _listing(session, Asset, schemas.AssetRead, page, format, "assets", {"site_id": site_id})
 
 
-@router.post("/assets", response_model=schemas.AssetRead, status_code=201)
+@router.post("/assets", response_model=schemas.AssetRead, status_code=201, responses=BODY_PROBLEMS)
 def create_asset(session: SessionDep, data: schemas.AssetCreate) -> Any:
     return service.create_asset(session, data)
 
@@ -118,7 +119,7 @@ def get_asset(session: SessionDep, asset_id: IdPath) -> Any:
     return service.get(session, Asset, asset_id)
 
 
-@router.patch("/assets/{asset_id}", response_model=schemas.AssetRead)
+@router.patch("/assets/{asset_id}", response_model=schemas.AssetRead, responses=BODY_PROBLEMS)
 def update_asset(session: SessionDep, asset_id: IdPath, data: schemas.AssetUpdate) -> Any:
     return service.update_asset(session, asset_id, data)
 
@@ -136,7 +137,7 @@ def list_points(session: SessionDep, page: PageDep, company_id: IdQuery = None, 
                     {"company_id": company_id, "site_id": site_id, "asset_id": asset_id})
 
 
-@router.post("/points", response_model=schemas.PointRead, status_code=201)
+@router.post("/points", response_model=schemas.PointRead, status_code=201, responses=BODY_PROBLEMS)
 def create_point(session: SessionDep, data: schemas.PointCreate) -> Any:
     return service.create_point(session, data)
 
@@ -146,6 +147,6 @@ def get_point(session: SessionDep, point_id: IdPath) -> Any:
     return service.get(session, Point, point_id)
 
 
-@router.patch("/points/{point_id}", response_model=schemas.PointRead)
+@router.patch("/points/{point_id}", response_model=schemas.PointRead, responses=BODY_PROBLEMS)
 def update_point(session: SessionDep, point_id: IdPath, data: schemas.PointUpdate) -> Any:
     return service.update_point(session, point_id, data)
