@@ -165,6 +165,8 @@ def import_readings_command(
         sheet: str | None = typer.Option(None, help="XLSX sheet name (default: the first sheet)"),
         encoding: str | None = typer.Option(None, help="CSV encoding (default: UTF-8, then CP949)"),
         batch_size: int = typer.Option(20_000, min=1, help="readings per store batch"),
+        layout: str | None = typer.Option(None, help="a known export layout: kepco-15min (KEPCO 파워플래너 "
+                                          "15-minute export; sets the time columns and labels)"),
         rejects: Path | None = typer.Option(None, help="write every rejected/conflicting cell with its reason "
                                             "to this CSV or XLSX file"),
         as_json: bool = typer.Option(False, "--json", help="print the summary as JSON")) -> None:
@@ -177,7 +179,7 @@ def import_readings_command(
 
     options = ImportOptions(mapping=mapping, ts_col=ts_col, ts_format=ts_format, tz=tz, label=label.value,
                             midnight=midnight.value, unit=unit, company_id=company_id, sheet=sheet,
-                            encoding=encoding, batch_size=batch_size)
+                            encoding=encoding, batch_size=batch_size, layout=layout)
     try:
         with get_database().session(principal=Principal.system("cli")) as session:
             if as_json:

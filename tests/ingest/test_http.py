@@ -146,7 +146,7 @@ def test_malformed_bodies_are_problems(world):
     assert_problem(world.client.post(URL, content=b"x", headers={**headers, "content-type": "text/plain"}), 415)
     assert_problem(world.client.post(URL, content=b"a,b\n1,2\n", headers={**headers, "content-type": "text/csv"}),
                    422)
-    assert _quarantine(world) == []
+    assert _quarantine(world, source="http") == []
 
 
 def test_oversized_batches_and_rate_limit(world):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from sandan.core.tenancy.models import Point, PointKind
 from sandan.core.tenancy.service import get, point_by_code
 from sandan.core.timeutil import from_epoch_s
 from sandan.core.units import conversion_factor, convert
+from sandan.ingest import kepco
 from sandan.ingest.files import (
     ColumnSpec,
     Issue,
@@ -41,6 +42,7 @@ from sandan.ingest.files import (
     parse_readings,
     read_table,
 )
+from sandan.ingest.kepco import kepco_table
 from sandan.ingest.pipeline import ingest_frame, quarantine_rows
 from sandan.timeseries.store import CONFLICT, DUPLICATE, REJECTED, REPLACED, STORED
 
@@ -65,6 +67,8 @@ class ImportOptions:
     sheet: str | None = None
     encoding: str | None = None
     batch_size: int = DEFAULT_BATCH
+    #: a known export layout: ``kepco-15min`` (KEPCO 파워플래너 15-minute export, see ingest/kepco.py)
+    layout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,12 @@ def prepare_import(session: Session, path: str | Path, options: ImportOptions) -
     table = read_table(path, sheet=options.sheet, encoding=options.encoding)
     if table.empty and len(table.columns) == 0:
         raise InvalidInput(f"{Path(path).name} has no header row", field="file")
+    if options.layout is not None:
+        if options.layout != "kepco-15min":
+            raise InvalidInput(f"unknown layout '{options.layout}'; known: kepco-15min", field="layout")
+        table = kepco_table(table)
+        options = replace(options, ts_col=kepco.TS_COLUMN, ts_format=kepco.TS_FORMAT, label="end",
+                          midnight="next-day")
     ts_col = options.ts_col or str(table.columns[0])
     columns: list[ColumnSpec] = []
     points: list[MappedPoint] = []
