@@ -1,0 +1,1 @@
+"""MQTT in: the subscriber service, the ``sandan/v1/…`` topic scheme and its JSON payloads."""
