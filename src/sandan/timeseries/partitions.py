@@ -30,10 +30,15 @@ def partition_name(month_start_s: int) -> str:
 
 
 def ensure(session: Session, start_s: int, end_s: int) -> None:
-    """Create the monthly partitions covering ``start_s`` .. ``end_s`` [epoch s] if missing."""
+    """Create the monthly partitions covering ``start_s`` .. ``end_s`` [epoch s] if missing.
+
+    One catalogue look-up for all the months (this runs before every bulk insert of readings).
+    """
+    months = {partition_name(lo): (lo, hi) for lo, hi in month_bounds(start_s, end_s)}
     conn = session.connection()
-    for lo, hi in month_bounds(start_s, end_s):
-        name = partition_name(lo)
-        if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is None:
-            conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF readings "
-                              f"FOR VALUES FROM ({lo}) TO ({hi})"))
+    missing = conn.execute(text("SELECT name FROM unnest(CAST(:names AS text[])) AS name "
+                                "WHERE to_regclass(name) IS NULL"), {"names": list(months)}).scalars().all()
+    for name in missing:
+        lo, hi = months[name]
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF readings "
+                          f"FOR VALUES FROM ({lo}) TO ({hi})"))
