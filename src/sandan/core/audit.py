@@ -99,7 +99,8 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     rows = []
     for action, obj, before in pending:
         after = None if action == "delete" else _row(obj)
-        identity = inspect(obj).identity
+        # the primary key as now flushed: a new row has no identity key until after this hook
+        identity = inspect(obj).mapper.primary_key_from_instance(obj)
         rows.append({
             "at": now_utc(), "actor_user_id": user_id, "actor": actor, "action": action,
             "entity": type(obj).__tablename__, "entity_id": ",".join(str(i) for i in identity or ()),
