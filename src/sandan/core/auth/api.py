@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sandan.core.auth import schemas, service
 from sandan.core.auth.models import ApiToken, User
 from sandan.core.auth.policy import Principal
-from sandan.core.errors import NotFound
+from sandan.core.errors import Forbidden, NotFound
 from sandan.core.http import IdPath, PrincipalDep, RateLimiter, SessionDep, problem_responses
 
 router = APIRouter(tags=["identity"])
@@ -45,11 +45,14 @@ def list_tokens(session: SessionDep, principal: PrincipalDep) -> Any:
 
 
 @router.post("/tokens", response_model=schemas.TokenIssued, status_code=201,
-             responses=problem_responses(400, 401, 404, 413, 422))
+             responses=problem_responses(400, 401, 403, 404, 413, 422))
 def create_token(session: SessionDep, principal: PrincipalDep, data: schemas.TokenCreate) -> Any:
     user = session.get(User, principal.user_id) if principal.user_id else None
     if user is None:
         raise NotFound("no user behind this principal")
+    if principal.is_device:
+        # a stolen device token must not be able to outlive its revocation by minting another
+        raise Forbidden("a device cannot issue tokens; a company admin issues device tokens")
     token, plain = service.create_token(session, user, data.name, days=data.days)
     return {**schemas.TokenRead.model_validate(token).model_dump(), "token": plain}
 
