@@ -72,7 +72,7 @@ def test_creates_updates_and_deletes_are_recorded_with_actor_and_rows(world: Wor
 
 
 def test_secrets_are_masked_in_the_audit_log(world: World) -> None:
-    created = world.client.post(f"{API}/tokens", headers=world.as_("device"), json={"name": "gw"})
+    created = world.client.post(f"{API}/tokens", headers=world.as_("company_admin"), json={"name": "gw"})
     assert created.status_code == 201
     record = _last(world, "api_tokens", created.json()["id"])
     assert record.after is not None
