@@ -6,7 +6,8 @@ The world (``world`` fixture):
 * complex GY (gwangyang): company A (the callers' own) and company B (a neighbour);
 * complex CW (changwon): company C;
 * each company has a site, an area, a line, a spare equipment asset (no children, no points),
-  three points with a day of readings on the main meter, and a second user with a token;
+  three points with a day of readings on the main meter, a quarantined reading, a Sparkplug edge
+  node with a device, and a second user with a token;
 * one token per role: platform_admin, complex_operator of GY, company_admin / company_member /
   device / auditor of A, auditor of complex GY, verifier.
 """
@@ -34,6 +35,7 @@ from sandan.core.tenancy.models import AssetLevel, Complex
 from sandan.core.timeutil import KST, to_epoch_s
 from sandan.db import Database
 from sandan.ingest.pipeline import RawReading, ingest
+from sandan.ingest.sparkplug.models import SparkplugDevice, SparkplugNode
 from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
 from tests.factories import Tenant, make_tenant, system
@@ -192,6 +194,12 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
                                             "value": [10.0 + i % 7 for i in range(96)]}))
             # one quarantined reading per tenant (a negative interval total), for the quarantine routes
             ingest(s, [RawReading(point=tenant.main_point_id, ts=t0 + 96 * 900, value=-1.0)], source="test")
+            # a Sparkplug edge node with one device per tenant, for GET /sparkplug/nodes
+            node = SparkplugNode(company_id=tenant.company_id, group_id=str(tenant.company_id), edge_node="gw-1",
+                                 online=True, bd_seq=0, last_seq=3)
+            s.add(node)
+            s.flush()
+            s.add(SparkplugDevice(company_id=tenant.company_id, node_id=node.id, device="meter-1", online=True))
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -223,4 +224,65 @@ def _reject(code: str, reason: str, topic: str, payload: bytes) -> dict[str, Any
             "raw": {"topic": topic[:300], "payload_hex": bytes(payload[:600]).hex(), "bytes": len(payload)}}
 
 
-__all__ = ["Handled", "SparkplugState"]
+
+
+# --- state, read back (for the API and the pages) --------------------------------------------------
+
+NODE_EXPORT_COLUMNS = ["node_id", "company_id", "group_id", "edge_node", "node_online", "bd_seq", "last_seq",
+                       "seq_gaps", "last_warning", "node_birth_at", "node_death_at", "last_message_at", "device",
+                       "device_online", "device_birth_at", "device_death_at"]
+
+
+def list_nodes(session: Session, *, company_id: int | None = None, online: bool | None = None, after_id: int = 0,
+               limit: int = 50) -> list[SparkplugNode]:
+    """One page of visible edge nodes by id (the access policy keeps other companies' nodes out)."""
+    stmt = select(SparkplugNode).where(SparkplugNode.id > after_id)
+    if company_id is not None:
+        stmt = stmt.where(SparkplugNode.company_id == company_id)
+    if online is not None:
+        stmt = stmt.where(SparkplugNode.online == online)
+    return list(session.execute(stmt.order_by(SparkplugNode.id).limit(limit)).scalars())
+
+
+def devices_of(session: Session, node_ids: list[int]) -> dict[int, list[SparkplugDevice]]:
+    """The devices of each node, by name."""
+    out: dict[int, list[SparkplugDevice]] = {node_id: [] for node_id in node_ids}
+    for i in range(0, len(node_ids), 500):
+        stmt = select(SparkplugDevice).where(SparkplugDevice.node_id.in_(node_ids[i:i + 500])).order_by(
+            SparkplugDevice.node_id, SparkplugDevice.device)
+        for device in session.execute(stmt).scalars():
+            out[device.node_id].append(device)
+    return out
+
+
+def node_summary(node: SparkplugNode, devices: list[SparkplugDevice]) -> dict[str, Any]:
+    """A node with its devices as plain values (the API's ``SparkplugNodeRead``)."""
+    return {"id": node.id, "company_id": node.company_id, "group_id": node.group_id, "edge_node": node.edge_node,
+            "online": node.online, "bd_seq": node.bd_seq, "last_seq": node.last_seq, "seq_gaps": node.seq_gaps,
+            "last_warning": node.last_warning, "birth_at": node.birth_at, "death_at": node.death_at,
+            "last_message_at": node.last_message_at,
+            "devices_online": sum(1 for d in devices if d.online),
+            "devices": [{"id": d.id, "device": d.device, "online": d.online, "birth_at": d.birth_at,
+                         "death_at": d.death_at} for d in devices]}
+
+
+def nodes_frame(summaries: list[dict[str, Any]]) -> pd.DataFrame:
+    """Nodes for CSV/XLSX export: one row per device (a node without devices: one row, device empty)."""
+    records = []
+    for n in summaries:
+        base = {"node_id": n["id"], "company_id": n["company_id"], "group_id": n["group_id"],
+                "edge_node": n["edge_node"], "node_online": n["online"], "bd_seq": n["bd_seq"],
+                "last_seq": n["last_seq"], "seq_gaps": n["seq_gaps"], "last_warning": n["last_warning"],
+                "node_birth_at": n["birth_at"], "node_death_at": n["death_at"],
+                "last_message_at": n["last_message_at"]}
+        for d in n["devices"] or [None]:
+            records.append({**base, "device": d["device"] if d else "", "device_online": d["online"] if d else None,
+                            "device_birth_at": d["birth_at"] if d else None,
+                            "device_death_at": d["death_at"] if d else None})
+    frame = pd.DataFrame(records, columns=NODE_EXPORT_COLUMNS)
+    for column in ("node_birth_at", "node_death_at", "last_message_at", "device_birth_at", "device_death_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+__all__ = ["Handled", "SparkplugState", "devices_of", "list_nodes", "node_summary", "nodes_frame"]
