@@ -516,6 +516,9 @@ def plotly_js(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the web pages and static files on the app."""
+    from sandan.web import quality  # the quality pages use this module's helpers, so they are imported here
+
     app.include_router(router)
+    app.include_router(quality.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
