@@ -16,6 +16,7 @@ from sandan.core.http import BodyLimit, RateLimiter, RefuseNul, install_problem_
 from sandan.core.tenancy.api import router as tenancy_router
 from sandan.db import Database, get_database
 from sandan.ingest.api import router as ingest_router
+from sandan.ingest.control.api import router as control_router
 from sandan.ingest.sparkplug.api import router as sparkplug_router
 from sandan.settings import Settings, get_settings
 from sandan.timeseries.api import router as timeseries_router
@@ -50,6 +51,7 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
     api.include_router(tenancy_router)
     api.include_router(timeseries_router)
     api.include_router(ingest_router)
+    api.include_router(control_router)
     api.include_router(sparkplug_router)
     app.include_router(api)
 

@@ -6,5 +6,6 @@ from sandan.core import audit  # noqa: F401
 from sandan.core.auth import models as auth_models  # noqa: F401
 from sandan.core.tenancy import models as tenancy_models  # noqa: F401
 from sandan.ingest import models as ingest_models  # noqa: F401
+from sandan.ingest.control import models as control_models  # noqa: F401
 from sandan.ingest.sparkplug import models as sparkplug_models  # noqa: F401
 from sandan.timeseries import models as timeseries_models  # noqa: F401

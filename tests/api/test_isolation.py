@@ -65,12 +65,16 @@ PUBLIC = {("GET", f"{API}/health"), ("GET", f"{API}/openapi.json"), ("GET", f"{A
 SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"),
         # readings in: points named by code, each answered alone; a foreign point answers exactly like
         # a missing one (tests/ingest/test_http.py)
-        ("POST", f"{API}/ingest")}
+        ("POST", f"{API}/ingest"),
+        # a gateway's poll: the confirmed commands addressed to the calling device account, nothing
+        # for anyone else (tests/commands)
+        ("GET", f"{API}/gateway/commands")}
 
 #: Which row an id parameter points at (``parent_id`` of a new asset is an area, ``asset_id`` an
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
-            "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group"}
+            "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
+            "command_id": "command"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -94,6 +98,12 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     "tokens": {"platform_admin": ALL},
     # replaying quarantined readings: company admins of the company, and the platform
     "quarantine": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # the allow-list of controllable points, and requesting and confirming commands: admins only
+    "controls": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    "commands": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # acknowledgements come from the gateway a command was sent to; the world's commands are only
+    # requested, so every role is refused here (the acknowledged path is tested in tests/commands)
+    "gateway": {},
 }
 
 
@@ -219,7 +229,8 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
     return {"complex": lambda: world.complexes[COMPLEX_OF[tenant]], "company": lambda: t.company_id,
             "site": lambda: t.site_id, "asset": lambda: world.spare_asset[tenant], "area": lambda: t.area_id,
             "line": lambda: t.line_id,
-            "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant]}[kind]()
+            "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
+            "command": lambda: world.commands[tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:

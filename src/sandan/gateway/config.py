@@ -61,6 +61,8 @@ class PlatformSection(BaseModel):
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = Field(1883, ge=1, le=65535)
     mqtt_tls: bool = False
+    commands: bool = Field(True, description="poll the platform for confirmed control commands and execute them")
+    commands_interval_s: float = Field(5.0, gt=0, description="how often to poll for control commands")
 
     @field_validator("url")
     @classmethod

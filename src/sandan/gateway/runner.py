@@ -66,6 +66,11 @@ async def run_gateway(config: GatewayConfig, stop: asyncio.Event | None = None) 
     tasks = [asyncio.create_task(_supervise(make_source(device), outlet), name=device.name)
              for device in config.devices]
     tasks.append(asyncio.create_task(forwarder.run(outlet), name="forwarder"))
+    if config.platform.commands:
+        from sandan.gateway.commands import CommandPoller
+
+        poller = CommandPoller(config, token, interval_s=config.platform.commands_interval_s)
+        tasks.append(asyncio.create_task(poller.run(), name="commands"))
     log.info("gateway %s: %d devices, queue %s (%d queued), platform %s", config.gateway.name,
              len(config.devices), buffer.path, buffer.backlog(), config.platform.url)
     try:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
-from sandan.gateway.modbus.codec import decode
+from sandan.gateway.modbus.codec import DataType, WordOrder, decode, encode
 from sandan.gateway.modbus.config import ModbusDevice, RegisterSpec
 from sandan.gateway.outlet import Outlet, poll_forever
 from sandan.gateway.records import Reading
@@ -105,3 +105,32 @@ class ModbusSource:
             if self._outlet is not None:
                 self._outlet.problem(self.name, "; ".join(failures))
         return readings
+
+
+async def write_value(device: ModbusDevice, address: int, value: float, *, data_type: DataType = "uint16",
+                      scale: float = 1.0, offset: float = 0.0, word_order: WordOrder | None = None,
+                      byte_order: WordOrder | None = None, unit_id: int | None = None) -> float:
+    """Write ``value`` [engineering unit] to the holding register(s) at ``address`` (function code 6
+    for one register, 16 for two) and return the value read back from the same registers."""
+    words = encode(value, data_type, word_order=word_order or device.word_order,
+                   byte_order=byte_order or device.byte_order, scale=scale, offset=offset)
+    unit = device.unit_id if unit_id is None else unit_id
+    client = AsyncModbusTcpClient(device.host, port=device.port, timeout=device.timeout_s, retries=1,
+                                  reconnect_delay=0)
+    if not await client.connect():
+        client.close()
+        raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
+    try:
+        if len(words) == 1:
+            written = await client.write_register(address, words[0], device_id=unit)
+        else:
+            written = await client.write_registers(address, words, device_id=unit)
+        if written.isError():
+            raise ConnectionError(f"device refused the write to holding {address}: {written}")
+        response = await client.read_holding_registers(address, count=len(words), device_id=unit)
+        if response.isError():
+            raise ConnectionError(f"device refused the read-back of holding {address}: {response}")
+        return decode(response.registers, data_type, word_order=word_order or device.word_order,
+                      byte_order=byte_order or device.byte_order, scale=scale, offset=offset)
+    finally:
+        client.close()

@@ -7,6 +7,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from asyncua import ua
 from asyncua.client.client import Client
 from asyncua.common.node import Node
 from asyncua.common.subscription import DataChangeNotif
@@ -123,3 +124,19 @@ class OpcUaSource:
         while True:
             await asyncio.sleep(min(HEALTH_CHECK_S, self.server.poll_interval_s))
             await state.read_value()
+
+
+async def write_value(server: OpcUaServer, node_id: str, value: float, *, scale: float = 1.0,
+                      offset: float = 0.0) -> float:
+    """Write ``value`` [engineering unit] to a variable node, in the node's own data type (an
+    integer node gets the rounded raw number), and return the value read back."""
+    raw = (value - offset) / scale
+    async with Client(url=server.endpoint, timeout=server.timeout_s) as client:
+        node = client.get_node(node_id)
+        variant_type = await node.read_data_type_as_variant_type()
+        number: float | int = raw if variant_type in (ua.VariantType.Float, ua.VariantType.Double) else round(raw)
+        await node.write_value(ua.DataValue(ua.Variant(number, variant_type)))
+        back = await node.read_value()
+    if isinstance(back, bool) or not isinstance(back, int | float):
+        raise ValueError(f"node {node_id} read back {back!r}, not a number")
+    return float(back) * scale + offset
