@@ -209,3 +209,21 @@ def test_lists_show_the_callers_company_only(world: World) -> None:
     only = world.client.get(f"{API}/commands", headers=world.as_("platform_admin"),
                             params={"status": "done"}).json()["items"]
     assert only == []
+
+
+def test_a_cancelled_command_is_never_delivered_and_a_sent_one_cannot_be_cancelled(world: World) -> None:
+    cancelled = _request(world).json()
+    world.client.post(f"{API}/commands/{cancelled['id']}/confirm", headers=world.as_("company_admin"))
+    assert_problem(world.client.post(f"{API}/commands/{cancelled['id']}/cancel",
+                                     headers=world.as_("company_member")), 403)
+    answer = world.client.post(f"{API}/commands/{cancelled['id']}/cancel", headers=world.as_("company_admin"))
+    assert answer.status_code == 200, answer.text
+    withdrawn = answer.json()
+    assert (withdrawn["status"], withdrawn["message"]) == ("cancelled", "cancelled by company_admin@sandan.test")
+    assert world.client.get(f"{API}/gateway/commands", headers=world.as_("device")).json()["items"] == []
+    sent = _request(world).json()
+    world.client.post(f"{API}/commands/{sent['id']}/confirm", headers=world.as_("company_admin"))
+    world.client.get(f"{API}/gateway/commands", headers=world.as_("device"))
+    body = assert_problem(world.client.post(f"{API}/commands/{sent['id']}/cancel",
+                                            headers=world.as_("company_admin")), 409)
+    assert "sent" in body["detail"]

@@ -10,7 +10,7 @@ from sandan.core.http import BODY_PROBLEMS, SIGNED_IN_PROBLEMS, IdPath, PageDep,
 from sandan.ingest.control import schemas, service
 
 router = APIRouter(responses=SIGNED_IN_PROBLEMS)
-StatusQuery = Annotated[Literal["requested", "confirmed", "sent", "done", "failed", "expired"] | None,
+StatusQuery = Annotated[Literal["requested", "confirmed", "sent", "done", "failed", "expired", "cancelled"] | None,
                         Query(description="only commands in this status")]
 
 
@@ -55,6 +55,12 @@ def confirm_command(session: SessionDep, command_id: IdPath) -> Any:
     """Step two: confirm a requested command, so its gateway executes it.  By default a different
     admin than the requester must confirm when the company has one (the point's ``confirm_policy``)."""
     return service.confirm_command(session, command_id)
+
+
+@router.post("/commands/{command_id}/cancel", tags=["control"], response_model=schemas.CommandRead)
+def cancel_command(session: SessionDep, command_id: IdPath) -> Any:
+    """Withdraw a requested or confirmed command before its gateway received it (409 once sent)."""
+    return service.cancel_command(session, command_id)
 
 
 @router.get("/gateway/commands", tags=["control"], response_model=schemas.GatewayCommands)

@@ -21,7 +21,8 @@ from sandan.db import Base
 
 class CommandStatus(enum.StrEnum):
     """Where a command stands.  ``requested`` → ``confirmed`` → ``sent`` → ``done`` | ``failed``;
-    ``requested``/``confirmed``/``sent`` → ``expired`` when its deadline passes."""
+    ``requested``/``confirmed``/``sent`` → ``expired`` when its deadline passes;
+    ``requested``/``confirmed`` → ``cancelled`` by an admin."""
 
     requested = "requested"
     confirmed = "confirmed"
@@ -29,6 +30,7 @@ class CommandStatus(enum.StrEnum):
     done = "done"
     failed = "failed"
     expired = "expired"
+    cancelled = "cancelled"
 
 
 OPEN = (CommandStatus.requested, CommandStatus.confirmed, CommandStatus.sent)

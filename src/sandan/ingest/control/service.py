@@ -7,6 +7,7 @@ event ``commands.<status>`` is emitted after commit)::
     requested ──confirm──▶ confirmed ──gateway polls──▶ sent ──ack──▶ done | failed
         │                     │                          │
         └── not confirmed ────┴── not acknowledged ──────┴──▶ expired   (deadlines per point)
+        └──────── cancel ─────┴──▶ cancelled   (not once sent: it may be on the device)
 
 Who does what is checked here, before anything is written: company admins (and the platform
 admin) declare points and request and confirm commands; only the gateway named by the allow-list
@@ -167,6 +168,23 @@ def confirm_command(session: Session, command_id: int, *, now: dt.datetime | Non
     command.status = CommandStatus.confirmed.value
     command.confirmed_by, command.confirmed_by_name, command.confirmed_at = principal.user_id, principal.name, now
     command.expires_at = now + dt.timedelta(seconds=int(command.target.get("execute_within_s", 300)))
+    session.flush()
+    _emit(session, command)
+    return command
+
+
+def cancel_command(session: Session, command_id: int, *, now: dt.datetime | None = None) -> Command:
+    """An admin withdraws a command before its gateway received it."""
+    now = now or now_utc()
+    principal = _principal(session)
+    command = get_command(session, command_id)
+    _require_admin(principal, command.company_id, "cancel commands")
+    expire_due(session, now=now)
+    if command.status not in (CommandStatus.requested, CommandStatus.confirmed):
+        raise Conflict(f"command {command.id} is {command.status}; only a requested or confirmed command can be "
+                       "cancelled (a sent one may already be on the device)")
+    command.status = CommandStatus.cancelled.value
+    command.message = f"cancelled by {principal.name}"[:500]
     session.flush()
     _emit(session, command)
     return command
