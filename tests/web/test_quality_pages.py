@@ -261,3 +261,21 @@ def test_replay_from_the_page_for_admins_only(world: World) -> None:
     # the member's refusal changed nothing; the negative reading still waits
     member_page = member.get(path, params={"replay_status": "pending"}).text
     assert len(re.findall(r'<tr data-id="(\d+)">', member_page)) == 1
+
+
+def test_replay_all_of_one_reason_leaves_the_others_waiting(world: World) -> None:
+    path = f"/companies/{world.own.company_id}/quarantine"
+    admin = world.client("admin@one.example.kr")
+    done = admin.post(f"{path}/replay", data={"scope": "all", "reason_code": "negative_interval"},
+                      follow_redirects=False)
+    assert done.status_code == 303
+    after = admin.get(done.headers["location"]).text
+    assert "1건을 재처리했고, 그중 0건이 저장되었습니다." in after, "a negative total is still refused"
+    assert "재처리: 여전히 거부됨" in after
+    with world.db.session() as s:
+        system(s)
+        row = s.get(QuarantinedReading, world.quarantined_id)
+        assert row is not None
+        assert (row.replay_status, row.replays) == ("pending", 0)
+    nothing = admin.post(f"{path}/replay", data={"scope": "selected"})
+    assert nothing.status_code == 422, "nothing ticked: said so, nothing replayed"
