@@ -30,6 +30,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from sandan.core.auth.policy import Principal
 from sandan.db import Database
@@ -183,7 +184,7 @@ class Subscriber:
             self._commit([one.message])
         except Exception as error:
             self.ingestor.forget()
-            if not self._quarantine_failure(one, error):
+            if _database_away(error) or not self._quarantine_failure(one, error):
                 self._process([one])  # the database is away: retry until it returns
                 return
         self._ack([one])
@@ -209,6 +210,15 @@ class Subscriber:
         for received in batch:
             if received.qos > 0:
                 self.client.ack(received.mid, received.qos)
+
+
+def _database_away(error: Exception) -> bool:
+    """The failure is the database's (down, restarting, connection lost), not the message's: such a
+    message is retried, never quarantined — the database may be back by the time the quarantine
+    row is written, which would turn a good reading into an ``ingest_error``."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 __all__ = ["Subscriber", "SubscriberConfig"]
