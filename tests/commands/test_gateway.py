@@ -104,7 +104,8 @@ def gateway_config(tmp_path: Path, live: dict[str, Any], devices: str, monkeypat
 
 def modbus_device(port: int) -> str:
     return (f'[[devices]]\nprotocol = "modbus"\nname = "plc"\nhost = "127.0.0.1"\nport = {port}\n'
-            f'poll_interval_s = 3600\n[[devices.registers]]\npoint = "c1.line1.kwh"\naddress = 150\n')
+            f'poll_interval_s = 3600\nwritable = [{REGISTER}]\n'
+            f'[[devices.registers]]\npoint = "c1.line1.kwh"\naddress = 150\n')
 
 
 class Admin:
@@ -282,8 +283,8 @@ def test_opcua_setpoint_is_written_and_read_back(tmp_path: Path, live: dict[str,
     port = free_port()
     endpoint = f"opc.tcp://127.0.0.1:{port}/plant/"
     devices = (f'[[devices]]\nprotocol = "opcua"\nname = "boiler"\nendpoint = "{endpoint}"\nmode = "poll"\n'
-               f'poll_interval_s = 3600\n[[devices.nodes]]\nnode_id = "ns=2;s=Boiler.Setpoint"\n'
-               f'point = "c1.line1.kwh"\n')
+               f'poll_interval_s = 3600\nwritable = ["ns=2;s=Boiler.Setpoint"]\n'
+               f'[[devices.nodes]]\nnode_id = "ns=2;s=Boiler.Setpoint"\npoint = "c1.line1.kwh"\n')
     config = gateway_config(tmp_path, live, devices, monkeypatch)
 
     async def scenario() -> None:
@@ -313,5 +314,29 @@ def test_opcua_setpoint_is_written_and_read_back(tmp_path: Path, live: dict[str,
         finally:
             await admin.client.aclose()
             await server.stop()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.slow
+def test_a_register_the_gateway_config_does_not_list_as_writable_is_never_written(
+        tmp_path: Path, live: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()
+    config = gateway_config(tmp_path, live, modbus_device(port), monkeypatch)
+
+    async def scenario() -> None:
+        admin = Admin(live)
+        await admin.allow({**MODBUS_TARGET, "modbus": {"address": REGISTER + 1, "type": "uint16"}})
+        async with controller(port):
+            command_id = await admin.request(9.0)
+            poller = CommandPoller(config, live["tokens"]["device"], log_path=tmp_path / "commands.db")
+            async with poller._client() as client:
+                assert await poller.cycle(client) == [command_id]
+            poller.close()
+            assert await registers(port, 2) == [0, 0]
+            failed = await admin.command(command_id)
+            assert failed["status"] == "failed"
+            assert "not in its 'writable' list" in failed["message"]
+        await admin.client.aclose()
 
     asyncio.run(scenario())

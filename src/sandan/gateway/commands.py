@@ -10,8 +10,9 @@ acknowledged) is never written again:
   it is acknowledged ``failed`` with that reason and never repeated (an operator decides);
 * ``acked`` — the platform already has the answer; nothing to do.
 
-A command past its ``expires_at``, or for a device the gateway does not know, is acknowledged
-``failed`` without touching any device.
+A command past its ``expires_at``, for a device the gateway does not know, or for a register or
+node its configuration does not list as ``writable``, is acknowledged ``failed`` without touching
+any device.
 """
 
 from __future__ import annotations
@@ -105,12 +106,28 @@ def matches(value: float, readback: float, address: dict[str, Any]) -> bool:
     return close or abs(value - readback) <= scale / 2 + 1e-9
 
 
+def _not_writable(device: object, protocol: object, address: dict[str, Any]) -> str | None:
+    """Why the gateway's own configuration forbids this write, or None.  The platform's allow-list
+    is not trusted alone: a register or node is written only if ``gateway.toml`` lists it."""
+    if isinstance(device, ModbusDevice) and protocol == "modbus":
+        if address.get("address") not in device.writable:
+            return (f"holding register {address.get('address')} of {device.name!r} is not in its 'writable' list "
+                    "in gateway.toml; nothing written")
+    elif isinstance(device, OpcUaServer) and protocol == "opcua" and address.get("node_id") not in device.writable:
+        return (f"node {address.get('node_id')} of {device.name!r} is not in its 'writable' list in gateway.toml; "
+                "nothing written")
+    return None
+
+
 async def execute(config: GatewayConfig, command: dict[str, Any]) -> Outcome:
     """Write one command's value to its device and read it back (no bookkeeping)."""
     devices = {device.name: device for device in config.devices}
     device = devices.get(str(command.get("device", "")))
     address = dict(command.get("address") or {})
     value = float(command["value"])
+    refused = _not_writable(device, command.get("protocol"), address)
+    if refused:
+        return Outcome("failed", None, refused)
     try:
         if isinstance(device, ModbusDevice) and command.get("protocol") == "modbus":
             from sandan.gateway.modbus.client import write_value as modbus_write

@@ -53,3 +53,5 @@ class ModbusDevice(BaseModel):
     byte_order: WordOrder = "big"
     max_gap: int = Field(0, ge=0, le=100, description="unused registers a single read may span")
     registers: list[RegisterSpec] = Field(min_length=1)
+    writable: list[int] = Field(default_factory=list, description=(
+        "holding registers platform commands may write (first register of each value); none by default"))

@@ -38,3 +38,5 @@ class OpcUaServer(BaseModel):
     poll_interval_s: float = Field(60.0, gt=0, description="polling period, or the subscription's publishing interval")
     timeout_s: float = Field(5.0, gt=0)
     nodes: list[NodeSpec] = Field(min_length=1)
+    writable: list[str] = Field(default_factory=list,
+                                description="node ids platform commands may write; none by default")
