@@ -37,6 +37,6 @@ def write_config(path: Path, url: str, devices: str = "", **platform: object) ->
                 "timeout_s": 5, **platform}
     lines = [f"{key} = {value!r}".replace("'", '"') if isinstance(value, str) else f"{key} = {value}"
              for key, value in settings.items()]
-    path.write_text('[gateway]\nname = "gw-test"\ncompany = "c1"\nqueue = "queue.db"\n\n'
+    path.write_text('[gateway]\nname = "gw-test"\ncompany = "1"\nqueue = "queue.db"\n\n'
                     f'[platform]\nurl = "{url}"\n' + "\n".join(lines) + "\n\n" + devices, encoding="utf-8")
     return path

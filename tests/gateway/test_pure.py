@@ -171,6 +171,9 @@ def test_a_good_config_loads_with_paths_from_its_folder(tmp_path: Path) -> None:
     (('url = "https://sandan.example.kr/"', 'url = "ftp://x"'), "platform.url: String should match pattern"),
     (('name = "drops"', 'name = "main"'), "two devices are named 'main'"),
     (("[gateway]", "[gateway"), "not valid TOML"),
+    (('url = "https://sandan.example.kr/"', 'url = "https://sandan.example.kr/"\ntransport = "mqtt"'),
+     "gateway.company (the platform's numeric company id) is needed to forward over MQTT"),
+    (('[gateway]', '[gateway]\ncompany = "acme"'), "gateway.company: String should match pattern"),
 ])
 def test_config_errors_say_where_and_what(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     path = tmp_path / "gateway.toml"

@@ -41,7 +41,8 @@ class GatewaySection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=_NAME, description="sent as source_ref; part of the MQTT topic")
-    company: str = Field("", description="company code, for the MQTT topic")
+    company: str = Field("", pattern=r"^(\d{1,9})?$",
+                         description="the platform's numeric company id; the MQTT topic's company segment")
     queue: Path = Field(Path("gateway-queue.db"), description="SQLite store-and-forward queue")
 
 
@@ -85,6 +86,9 @@ class GatewayConfig(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> GatewayConfig:
+        if self.platform.transport == "mqtt" and not self.gateway.company:
+            raise ValueError("gateway.company (the platform's numeric company id) is needed to forward over "
+                             "MQTT: it is the topic's company segment")
         names: set[str] = set()
         owner: dict[str, str] = {}
         for device in self.devices:

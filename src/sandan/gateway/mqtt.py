@@ -26,7 +26,7 @@ log = logging.getLogger("sandan.gateway")
 
 
 def topic(gateway: GatewaySection) -> str:
-    return f"sandan/v1/{gateway.company or '_'}/{gateway.name}/readings"
+    return f"sandan/v1/{gateway.company}/{gateway.name}/readings"
 
 
 class MqttForwarder:
