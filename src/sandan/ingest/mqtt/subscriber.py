@@ -8,8 +8,10 @@
   broker delivers it again; the store is idempotent, so a redelivery answers *duplicate*.
 - **Shared subscription** ``$share/<group>/sandan/v1/+/+/readings`` (and ``spBv1.0/#``): several
   processes, each with its own client id, share the load.
-- A batch that fails to commit (database down) is retried with backoff, never acknowledged
-  meanwhile; a message that fails on its own is quarantined as ``ingest_error``.
+- A batch that fails to commit is retried message by message, never acknowledged meanwhile; while
+  the database is away (connection errors) a message is retried with backoff until it returns; a
+  message that fails on its own :attr:`SubscriberConfig.message_attempts` times (a race with
+  another writer passes on retry) is quarantined as ``ingest_error``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class SubscriberConfig:
     receive_maximum: int = 1000
     batch_messages: int = 500
     batch_wait_s: float = 0.02
+    message_attempts: int = 5  # a message failing on its own is retried this often before it is quarantined
     sparkplug: bool = True
     sparkplug_groups: dict[str, int] = field(default_factory=dict)
     ca_file: str | None = None
@@ -180,13 +183,28 @@ class Subscriber:
             self.on_batch(outcome)
 
     def _process_one(self, one: _Received) -> None:
-        try:
-            self._commit([one.message])
-        except Exception as error:
-            self.ingestor.forget()
-            if _database_away(error) or not self._quarantine_failure(one, error):
-                self._process([one])  # the database is away: retry until it returns
+        error: Exception | None = None
+        for attempt in range(self.config.message_attempts):
+            try:
+                self._commit([one.message])
+            except Exception as failed:
+                self.ingestor.forget()
+                if _database_away(failed):
+                    self._process([one])  # the database is away: retry until it returns
+                    return
+                # a race with another writer (a deadlock, a rollup row inserted meanwhile) passes on retry
+                error = failed
+                if self.stopping.wait(0.1 * (attempt + 1)):
+                    return
+            else:
+                self._ack([one])
                 return
+        assert error is not None
+        log.error("a message on %s failed %d times; quarantining it as ingest_error: %s", one.message.topic,
+                  self.config.message_attempts, error)
+        if not self._quarantine_failure(one, error):
+            self._process([one])  # the database is away: retry until it returns
+            return
         self._ack([one])
 
     def _commit(self, messages: list[Message]) -> Outcome:
