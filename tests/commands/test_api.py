@@ -13,9 +13,10 @@ from sandan.core import events
 from sandan.core.audit import AuditLog
 from sandan.core.auth.models import Role
 from sandan.core.errors import Conflict
+from sandan.db import Database
 from sandan.ingest.control import schemas, service
 from sandan.ingest.control.models import Command
-from tests.api.support import API, NONEXISTENT, World, assert_problem, bearer
+from tests.api.support import API, NONEXISTENT, World, api_settings, assert_problem, bearer, build_world
 from tests.commands.world import GATEWAY
 from tests.factories import add_user, system
 
@@ -227,3 +228,14 @@ def test_a_cancelled_command_is_never_delivered_and_a_sent_one_cannot_be_cancell
     body = assert_problem(world.client.post(f"{API}/commands/{sent['id']}/cancel",
                                             headers=world.as_("company_admin")), 409)
     assert "sent" in body["detail"]
+
+
+def test_command_routes_are_rate_limited_per_caller(db: Database) -> None:
+    world = build_world(db, api_settings(ingest_rate_per_minute=3))
+    try:
+        for _ in range(3):
+            assert world.client.get(f"{API}/gateway/commands", headers=world.as_("device")).status_code == 200
+        assert_problem(world.client.get(f"{API}/gateway/commands", headers=world.as_("device")), 429)
+        assert world.client.get(f"{API}/commands", headers=world.as_("company_admin")).status_code == 200
+    finally:
+        world.client.__exit__(None, None, None)

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from sandan.core.http import BODY_PROBLEMS, SIGNED_IN_PROBLEMS, IdPath, PageDep, SessionDep, page_body
+from sandan.core.http import (
+    BODY_PROBLEMS,
+    SIGNED_IN_PROBLEMS,
+    IdPath,
+    PageDep,
+    PrincipalDep,
+    RateLimiter,
+    SessionDep,
+    page_body,
+    problem_responses,
+)
 from sandan.ingest.control import schemas, service
 
-router = APIRouter(responses=SIGNED_IN_PROBLEMS)
+
+def _rate_limited(request: Request, principal: PrincipalDep) -> None:
+    """Every caller of the command routes (an admin, a gateway polling) gets the ingest rate per minute."""
+    limiter = getattr(request.app.state, "command_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.command_limiter = RateLimiter(request.app.state.settings.ingest_rate_per_minute)
+    limiter.hit(f"commands:{principal.user_id}:{principal.name}")
+
+
+router = APIRouter(responses={**SIGNED_IN_PROBLEMS, **problem_responses(429)}, dependencies=[Depends(_rate_limited)])
 StatusQuery = Annotated[Literal["requested", "confirmed", "sent", "done", "failed", "expired", "cancelled"] | None,
                         Query(description="only commands in this status")]
 
