@@ -17,11 +17,14 @@ after):
   every meter x 50 quarter hours) to ``/api/v1/ingest`` with the device token.  Timed from the
   first request sent to the last answer (after a warm-up of each worker); a request answered 5xx
   is sent again, as a gateway does (the store is idempotent), and the resends are reported;
-* **MQTT** (JSON payloads on ``sandan/v1/<company>/<source>/readings``): a private Mosquitto on a
-  free port, ``--subscribers`` (default 4) ``sandan ingest mqtt`` processes in one ``$share``
-  group; the bench publishes messages of ``--message`` readings (default 1,000) at QoS 1 and
-  polls ``count(*)`` until every reading is in.  Timed from the first publish to the count
-  reaching the number sent;
+* **MQTT**, ``--mqtt json sparkplug`` (default both, each on its own time range): a private
+  Mosquitto on a free port, ``--subscribers`` (default 4) ``sandan ingest mqtt`` processes in one
+  ``$share`` group; the bench publishes messages of ``--message`` readings (default 1,000) at
+  QoS 1 — JSON on ``sandan/v1/<company>/<source>/readings``, or Sparkplug B NDATA of ``--nodes``
+  edge nodes (default 4) naming metrics by alias, after NBIRTHs (null values, no readings) that
+  are published and recorded before timing — and polls ``count(*)`` until every reading is in.
+  Timed from the first publish to the count reaching the number sent (a wait that sees nothing
+  move for 30 s ends and reports the loss);
 * baselines, measured in the same run on the same machine:
   - **raw COPY**: the same rows (same timestamps and values, the baseline company's meters)
     written straight into ``readings`` with binary ``COPY`` in the path's batches (``--batch``
@@ -73,6 +76,7 @@ from sandan.core.tenancy.models import AssetLevel, Carrier, Complex, PointKind, 
 from sandan.core.timeutil import to_epoch_s
 from sandan.db import Database
 from sandan.ingest.mqtt.topics import readings_topic
+from sandan.ingest.sparkplug import codec
 from sandan.timeseries import partitions
 from store import pg_binary_copy
 
@@ -283,24 +287,46 @@ def publisher(port: int, client_id: str) -> mqtt.Client:
     return client
 
 
+def birth_metrics(db: Database) -> int:
+    with db.session(principal=Principal.system("bench")) as s:
+        return int(s.execute(text("SELECT count(*) FROM sparkplug_metrics WHERE alias IS NOT NULL")).scalar_one())
+
+
+def sparkplug_messages(layout: Layout, chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                       nodes: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    """NBIRTHs of ``nodes`` edge nodes (every meter as a metric with an alias, null values: no
+    readings) and NDATA messages, one per chunk, round robin over the nodes, metrics by alias."""
+    c = layout.company_id
+    births = [(f"spBv1.0/{c}/NBIRTH/bench-{k}", codec.encode(
+        [{"name": "bdSeq", "datatype": codec.INT64, "value": 0}]
+        + [{"name": code, "alias": j + 1, "datatype": codec.DOUBLE, "value": None}
+           for j, code in enumerate(layout.codes)], seq=0)) for k in range(nodes)]
+    data = []
+    for i, (meter, ts, value) in enumerate(chunks):
+        k, seq = i % nodes, (i // nodes + 1) % 256
+        data.append((f"spBv1.0/{c}/NDATA/bench-{k}", codec.encode(
+            [{"alias": m + 1, "timestamp": t * 1000, "value": v}
+             for m, t, v in zip(meter.tolist(), ts.tolist(), value.tolist(), strict=True)], seq=seq)))
+    return births, data
+
+
 def publish_all(client: mqtt.Client, topic: str, bodies: list[bytes]) -> None:
     infos = [client.publish(topic, body, qos=1) for body in bodies]
     for info in infos:
         info.wait_for_publish(300)
 
 
-def run_raw_mqtt(broker: Broker, bodies: list[bytes], readings_per: list[int], subscribers: int) -> float:
-    """Publish→receive through the broker, received by plain paho clients that only count."""
+def run_raw_mqtt(broker: Broker, bodies: list[bytes], subscribers: int) -> float:
+    """Publish→receive through the broker, received by plain paho clients that only count messages."""
     received = [0]
     lock = threading.Lock()
     done = threading.Event()
-    total = sum(readings_per)
-    sizes = {len(b): n for b, n in zip(bodies, readings_per, strict=True)}
+    total = len(bodies)
     topic = f"bench/raw/{uuid.uuid4().hex[:6]}"
 
     def on_message(_c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         with lock:
-            received[0] += sizes.get(len(msg.payload), 0)
+            received[0] += 1
             if received[0] >= total:
                 done.set()
 
@@ -319,7 +345,7 @@ def run_raw_mqtt(broker: Broker, bodies: list[bytes], readings_per: list[int], s
     t = time.perf_counter()
     publish_all(pub, topic, bodies)
     if not done.wait(300):
-        raise SystemExit(f"raw MQTT: {received[0]:,} of {total:,} readings received")
+        raise SystemExit(f"raw MQTT: {received[0]:,} of {total:,} messages received")
     elapsed = time.perf_counter() - t
     for c in [pub, *clients]:
         c.disconnect()
@@ -327,8 +353,11 @@ def run_raw_mqtt(broker: Broker, bodies: list[bytes], readings_per: list[int], s
     return elapsed
 
 
-def run_mqtt(url: str, db: Database, layout: Layout, broker: Broker, bodies: list[bytes], n: int,
-             span: tuple[int, int], args: argparse.Namespace, folder: Path) -> float:
+def run_mqtt(url: str, db: Database, layout: Layout, broker: Broker, messages: list[tuple[str, bytes]], n: int,
+             span: tuple[int, int], args: argparse.Namespace, folder: Path,
+             births: list[tuple[str, bytes]] | None = None) -> float:
+    """Start the subscribers, publish ``births`` (untimed, waited for), then time ``messages`` until
+    ``n`` readings are stored (or nothing moved for 30 s)."""
     env = {**os.environ, "SANDAN_DATABASE_URL": url}
     group = f"bench{uuid.uuid4().hex[:6]}"
     subs = []
@@ -340,7 +369,8 @@ def run_mqtt(url: str, db: Database, layout: Layout, broker: Broker, bodies: lis
             subs.append(subprocess.Popen(
                 [sys.executable, "-c", "from sandan.cli import app; app()", "ingest", "mqtt", "--url",
                  f"mqtt://127.0.0.1:{broker.port}", "--client-id", f"{group}-{i}", "--shared-group", group,
-                 "--no-sparkplug", "--session-expiry", "300"], stdout=out, stderr=subprocess.STDOUT, env=env))
+                 "--sparkplug" if births else "--no-sparkplug", "--session-expiry", "300"],
+                stdout=out, stderr=subprocess.STDOUT, env=env))
     try:
         deadline = time.monotonic() + 60
         while not all("subscribed to" in p.read_text(errors="replace") for p in logs):
@@ -348,21 +378,33 @@ def run_mqtt(url: str, db: Database, layout: Layout, broker: Broker, bodies: lis
                 raise SystemExit("the subscribers did not subscribe within 60 s")
             time.sleep(0.1)
         pub = publisher(broker.port, f"{group}-pub")
-        topic = readings_topic(layout.company_id, "bench")
+        if births:
+            for topic, body in births:
+                pub.publish(topic, body, qos=1).wait_for_publish(60)
+            expected = len(births) * len(layout.codes)
+            deadline = time.monotonic() + 60
+            while birth_metrics(db) < expected:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the Sparkplug births were not recorded within 60 s")
+                time.sleep(0.1)
         t = time.perf_counter()
-        publish_all(pub, topic, bodies)
-        stored = 0
+        infos = [pub.publish(topic, body, qos=1) for topic, body in messages]
+        for info in infos:
+            info.wait_for_publish(300)
+        stored, last, moved = 0, -1, time.monotonic()
         deadline = time.monotonic() + args.timeout
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and time.monotonic() - moved < 30:
             stored = count(db, layout.points, span)
             if stored >= n:
                 break
+            if stored != last:
+                last, moved = stored, time.monotonic()
             time.sleep(0.1)
         elapsed = time.perf_counter() - t
         pub.disconnect()
         pub.loop_stop()
         if stored < n:
-            print(f"mqtt: only {stored:,} of {n:,} stored after {args.timeout:g} s")
+            print(f"mqtt: only {stored:,} of {n:,} stored when the wait ended")
         return elapsed
     finally:
         for p in subs:
@@ -384,16 +426,26 @@ def run(url: str, args: argparse.Namespace) -> bool:
     layout = build(db, args.points)
     intervals = max(1, args.readings // args.points)
     n = intervals * args.points
-    http_path, mqtt_path = Path_("http", 0, intervals), Path_("mqtt", intervals + 96, intervals)
+    http_path = Path_("http", 0, intervals)
+    mqtt_paths = [Path_(mode, (i + 1) * (intervals + 96), intervals) for i, mode in enumerate(args.mqtt)]
     with db.session(principal=Principal.system("bench")) as s:
-        partitions.ensure(s, T0 - 86_400, mqtt_path.span()[1] + STEP_S)
+        partitions.ensure(s, T0 - 86_400, T0 + (len(mqtt_paths) + 2) * (intervals + 96) * STEP_S)
     http_chunks = http_path.chunks(args.points, args.batch, seed=1)
-    mqtt_chunks = mqtt_path.chunks(args.points, args.message, seed=2)
     http_bodies = [json_body(layout, c, "bench-http") for c in http_chunks]
-    mqtt_bodies = [json_body(layout, c, "bench-mqtt") for c in mqtt_chunks]
+    topic = readings_topic(layout.company_id, "bench")
+    mqtt_messages: dict[str, tuple[list[tuple[str, bytes]], list[tuple[str, bytes]] | None]] = {}
+    for i, path in enumerate(mqtt_paths):
+        chunks = path.chunks(args.points, args.message, seed=2 + i)
+        if path.name == "json":
+            mqtt_messages[path.name] = ([(topic, json_body(layout, c, "bench-mqtt")) for c in chunks], None)
+        else:
+            births, data = sparkplug_messages(layout, chunks, args.nodes)
+            mqtt_messages[path.name] = (data, births)
+    n_messages = len(http_path.chunks(args.points, args.message, seed=0))
     print(f"postgres: {args.points} meters x {intervals:,} quarter hours = {n:,} readings per path; "
           f"HTTP {len(http_bodies)} requests of {args.batch:,} ({args.clients} clients, {args.workers} uvicorn "
-          f"workers); MQTT {len(mqtt_bodies)} messages of {args.message:,} ({args.subscribers} subscribers); "
+          f"workers); MQTT {'/'.join(args.mqtt)} {n_messages} messages of {args.message:,} "
+          f"({args.subscribers} subscribers); "
           f"set-up {time.perf_counter() - t:.1f} s; {os.cpu_count()} CPUs", flush=True)
     ok = True
     mark = {True: "ok", False: "MISSED"}
@@ -410,25 +462,30 @@ def run(url: str, args: argparse.Namespace) -> bool:
         print(f"http: {rate:,.0f} readings/s end to end ({n:,} in {http_s:.1f} s) vs raw COPY {raw_rate:,.0f}/s = "
               f"{rate / raw_rate:.2f}x of raw; stored {stored:,} of {n:,} sent "
               f"({'zero loss' if lossless else 'LOSS'}); goal {GOAL:,.0f}/s {mark[good]}", flush=True)
-        # (b) MQTT, its COPY baseline and the raw broker baseline
-        broker = Broker(folder / "mosquitto")
-        try:
-            copy_mqtt_s = raw_copy(db, layout, mqtt_path.chunks(args.points, args.message, seed=2))
-            raw_mqtt_s = run_raw_mqtt(broker, mqtt_bodies, [len(c[0]) for c in mqtt_chunks], args.subscribers)
-            mqtt_s = run_mqtt(url, db, layout, broker, mqtt_bodies, n, mqtt_path.span(), args, folder)
-        finally:
-            broker.stop()
-        stored = count(db, layout.points, mqtt_path.span())
-        raw_rate, broker_rate, rate = n / copy_mqtt_s, n / raw_mqtt_s, n / mqtt_s
-        lossless = stored == n
-        good = lossless and rate >= GOAL
-        ok = ok and good
-        print(f"mqtt: {rate:,.0f} readings/s end to end ({n:,} in {mqtt_s:.1f} s, JSON, {args.subscribers} "
-              f"subscribers) vs raw COPY {raw_rate:,.0f}/s = {rate / raw_rate:.2f}x, vs raw broker publish->receive "
-              f"{broker_rate:,.0f}/s = {rate / broker_rate:.2f}x; stored {stored:,} of {n:,} sent "
-              f"({'zero loss' if lossless else 'LOSS'}); goal {GOAL:,.0f}/s {mark[good]}", flush=True)
+        # (b) MQTT (JSON, Sparkplug B), its COPY baseline and the raw broker baseline
+        for i, path in enumerate(mqtt_paths):
+            messages, births = mqtt_messages[path.name]
+            sub_folder = folder / path.name
+            sub_folder.mkdir()
+            broker = Broker(sub_folder / "mosquitto")
+            try:
+                copy_s = raw_copy(db, layout, path.chunks(args.points, args.message, seed=2 + i))
+                raw_mqtt_s = run_raw_mqtt(broker, [body for _, body in messages], args.subscribers)
+                mqtt_s = run_mqtt(url, db, layout, broker, messages, n, path.span(), args, sub_folder, births)
+            finally:
+                broker.stop()
+            stored = count(db, layout.points, path.span())
+            raw_rate, broker_rate, rate = n / copy_s, n / raw_mqtt_s, n / mqtt_s
+            lossless = stored == n
+            good = lossless and rate >= GOAL
+            ok = ok and good
+            kind = "JSON" if path.name == "json" else f"Sparkplug B NDATA, {args.nodes} edge nodes"
+            print(f"mqtt {path.name}: {rate:,.0f} readings/s end to end ({n:,} in {mqtt_s:.1f} s, {kind}, "
+                  f"{args.subscribers} subscribers) vs raw COPY {raw_rate:,.0f}/s = {rate / raw_rate:.2f}x, vs raw "
+                  f"broker publish->receive {broker_rate:,.0f}/s = {rate / broker_rate:.2f}x; stored {stored:,} of "
+                  f"{n:,} sent ({'zero loss' if lossless else 'LOSS'}); goal {GOAL:,.0f}/s {mark[good]}", flush=True)
         if not ok:
-            for log in sorted(folder.glob("*.log")):
+            for log in sorted(folder.glob("**/*.log")):
                 errors = [line for line in log.read_text(errors="replace").splitlines() if "ERROR" in line]
                 if errors:
                     print(f"{log.name}: {len(errors)} error lines, first: {errors[0][:300]}")
@@ -446,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2)")
     parser.add_argument("--message", type=int, default=1_000, help="readings per MQTT message (default 1,000)")
+    parser.add_argument("--mqtt", nargs="+", choices=["json", "sparkplug"], default=["json", "sparkplug"],
+                        help="MQTT payloads to run (default both)")
+    parser.add_argument("--nodes", type=int, default=4, help="Sparkplug edge nodes (default 4)")
     parser.add_argument("--subscribers", type=int, default=4, help="subscriber processes (default 4)")
     parser.add_argument("--timeout", type=float, default=240, help="seconds to wait for the MQTT readings")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
