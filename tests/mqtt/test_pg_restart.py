@@ -10,9 +10,11 @@ subprocess (tests/mqtt/support.py) sit in front of it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -42,6 +44,7 @@ class PrivatePostgres:
         self.data = folder / "data"
         self.port = free_port()
         self.as_postgres: list[str] = []
+        self.pid: int | None = None
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
             self.as_postgres = ["runuser", "-u", "postgres", "--"]
             folder.mkdir(parents=True, exist_ok=True)
@@ -66,13 +69,17 @@ class PrivatePostgres:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "postgres.log"), "-w",
                   "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=on", "start")
         wait_for(lambda: port_open(self.port), 20, "PostgreSQL to listen")
+        self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
 
     def crash(self) -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
-        subprocess.run([*self.as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                        "stop"], capture_output=True, timeout=60)
+        done = subprocess.run([*self.as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                               "stop"], capture_output=True, timeout=60)
+        if done.returncode != 0 and self.pid is not None:  # leave no server behind (SIGQUIT: immediate stop)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGQUIT)
 
 
 @pytest.fixture
