@@ -56,7 +56,7 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.started
@@ -99,12 +99,14 @@ async def set_register(port: int, value: int) -> None:
 def gateway_config(tmp_path: Path, live: dict[str, Any], devices: str, monkeypatch: pytest.MonkeyPatch,
                    ) -> GatewayConfig:
     monkeypatch.setenv("SANDAN_DEVICE_TOKEN", live["tokens"]["device"])
-    return load_config(write_config(tmp_path / "gateway.toml", live["url"], devices, commands_interval_s=0.1))
+    # generous timeouts: the suite shares a 2-core machine with benchmarks
+    return load_config(write_config(tmp_path / "gateway.toml", live["url"], devices, commands_interval_s=0.1,
+                                    timeout_s=60))
 
 
 def modbus_device(port: int) -> str:
     return (f'[[devices]]\nprotocol = "modbus"\nname = "plc"\nhost = "127.0.0.1"\nport = {port}\n'
-            f'poll_interval_s = 3600\nwritable = [{REGISTER}]\n'
+            f'poll_interval_s = 3600\ntimeout_s = 30\nwritable = [{REGISTER}]\n'
             f'[[devices.registers]]\npoint = "c1.line1.kwh"\naddress = 150\n')
 
 
@@ -113,7 +115,7 @@ class Admin:
 
     def __init__(self, live: dict[str, Any]) -> None:
         self.live = live
-        self.client = httpx.AsyncClient(base_url=live["url"], timeout=10)
+        self.client = httpx.AsyncClient(base_url=live["url"], timeout=60)
 
     def as_(self, who: str) -> dict[str, str]:
         return bearer(self.live["tokens"][who])
@@ -265,7 +267,7 @@ def test_the_running_gateway_executes_confirmed_commands(tmp_path: Path, live: d
             stop = asyncio.Event()
             gateway = asyncio.create_task(run_gateway(config, stop))
             command_id = await admin.request(61.2)
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + 60
             while (await admin.command(command_id))["status"] != "done" and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             stop.set()
@@ -283,7 +285,7 @@ def test_opcua_setpoint_is_written_and_read_back(tmp_path: Path, live: dict[str,
     port = free_port()
     endpoint = f"opc.tcp://127.0.0.1:{port}/plant/"
     devices = (f'[[devices]]\nprotocol = "opcua"\nname = "boiler"\nendpoint = "{endpoint}"\nmode = "poll"\n'
-               f'poll_interval_s = 3600\nwritable = ["ns=2;s=Boiler.Setpoint"]\n'
+               f'poll_interval_s = 3600\ntimeout_s = 30\nwritable = ["ns=2;s=Boiler.Setpoint"]\n'
                f'[[devices.nodes]]\nnode_id = "ns=2;s=Boiler.Setpoint"\npoint = "c1.line1.kwh"\n')
     config = gateway_config(tmp_path, live, devices, monkeypatch)
 
