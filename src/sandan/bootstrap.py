@@ -23,6 +23,11 @@ def prepare_database(url: str, revision: str = "head") -> None:
     upgrade(url, revision)
     if revision == "head":
         db = Database(url)
+        if db.engine.dialect.name == "postgresql":
+            from sandan.timeseries.partitions import precreate
+
+            with db.engine.begin() as conn:
+                precreate(conn)
         with db.session(principal=Principal.system("migrate")) as session:
             load_reference_complexes(session)
         db.engine.dispose()

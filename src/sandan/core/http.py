@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -101,11 +101,29 @@ def _unexpected(request: Request, exc: Exception) -> Response:
                    instance=request.url.path)
 
 
+#: PostgreSQL SQLSTATEs that mean "try the same request again": deadlock, serialization failure,
+#: lock not available, and the server restarting under us.
+_RETRYABLE = {"40P01", "40001", "55P03", "57P01", "57P02", "57P03", "08006", "08001"}
+
+
+def _database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if exc.connection_invalidated or code in _RETRYABLE:
+        response = problem(503, "Try again", "the database was busy with a concurrent change or briefly "
+                           "unavailable; nothing was stored — send the same request again",
+                           type_slug="retry", instance=request.url.path)
+        response.headers["Retry-After"] = "1"
+        return response
+    return _unexpected(request, exc)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

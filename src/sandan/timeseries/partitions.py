@@ -1,16 +1,23 @@
-"""Monthly partitions of ``readings`` on PostgreSQL (KST months), created on demand.
+"""Monthly partitions of ``readings`` on PostgreSQL (KST months).
 
-A partition is created in the writer's own transaction, so one made by a rolled-back write goes
-with it; existence is asked of the catalogue for each batch (one cheap look-up per month the
-batch spans) rather than cached, so no process believes in a partition that is not there.
+``sandan db upgrade`` creates the partitions of a wide window ahead of time (:func:`precreate`,
+``PRECREATE_FROM`` to 24 months past now), because creating one takes an exclusive lock on
+``readings`` that concurrent writers would deadlock on.  A write outside the window still creates
+its month on demand (:func:`ensure`) in its own transaction, serialised by an advisory lock; under
+concurrency that rare path can fail with a retryable error (the API answers 503, the MQTT
+subscriber retries).  Existence is asked of the catalogue, never cached.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from sandan.core.timeutil import KST, bucket_start_s, from_epoch_s
+from sandan.core.timeutil import KST, bucket_start_s, from_epoch_s, now_utc
+
+#: First month pre-created by ``sandan db upgrade`` (older meter exports are rare).
+PRECREATE_FROM = "2010-01-01T00:00:00+09:00"
+_LOCK = 727001
 
 
 def month_bounds(start_s: int, end_s: int) -> list[tuple[int, int]]:
@@ -38,7 +45,27 @@ def ensure(session: Session, start_s: int, end_s: int) -> None:
     conn = session.connection()
     missing = conn.execute(text("SELECT name FROM unnest(CAST(:names AS text[])) AS name "
                                 "WHERE to_regclass(name) IS NULL"), {"names": list(months)}).scalars().all()
+    if not missing:
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
     for name in missing:
         lo, hi = months[name]
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF readings "
                           f"FOR VALUES FROM ({lo}) TO ({hi})"))
+
+
+def precreate(conn: Connection, months_ahead: int = 24) -> int:
+    """Create every missing monthly partition from ``PRECREATE_FROM`` to ``months_ahead`` months
+    past now, in the caller's (migration) transaction; returns how many were created."""
+    import datetime as dt
+
+    start = int(dt.datetime.fromisoformat(PRECREATE_FROM).timestamp())
+    end = int(now_utc().timestamp()) + months_ahead * 31 * 86400
+    months = {partition_name(lo): (lo, hi) for lo, hi in month_bounds(start, end)}
+    missing = conn.execute(text("SELECT name FROM unnest(CAST(:names AS text[])) AS name "
+                                "WHERE to_regclass(name) IS NULL"), {"names": list(months)}).scalars().all()
+    for name in missing:
+        lo, hi = months[name]
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF readings "
+                          f"FOR VALUES FROM ({lo}) TO ({hi})"))
+    return len(missing)

@@ -148,6 +148,9 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
         return result
     candidates = frame if candidate.all() else frame[candidate]
 
+    # writers of one complex take turns from here to commit, so that what this batch finds stored
+    # includes everything the previous writer committed (see serialise_rollups)
+    serialise_rollups(session, (allowed[p] for p in np.unique(candidates["point_id"].to_numpy()).tolist()))
     overlap = _points_with_data(session, candidates)
     replaced = pd.DataFrame(columns=["point_id", "ts", "value", "quality", "old_value"])
     if not overlap:
@@ -182,6 +185,26 @@ def write_readings(session: Session, readings: pd.DataFrame) -> WriteResult:
     if len(replaced):
         _apply_replacements(session, replaced, allowed)
     return result
+
+
+_ROLLUP_LOCK = 727002
+
+
+def serialise_rollups(session: Session, meta: Iterable[PointMeta]) -> None:
+    """On PostgreSQL, take the transaction's rollup lock of every complex the batch touches.
+
+    Concurrent writers of one complex share rows (its group totals, the buckets of a point, and the
+    readings themselves when a batch is resent while the first copy is in flight); writing them in
+    parallel deadlocks or collides on primary keys.  Writers of one complex therefore take turns
+    from their duplicate check to their commit (complexes still write side by side), taking the
+    locks in ascending order so two batches spanning complexes cannot deadlock.  SQLite has one
+    writer at a time already.
+    """
+    if not _is_pg(session):
+        return
+    cursor = _raw_cursor(session)
+    for complex_id in sorted({m.complex_id for m in meta}):
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_ROLLUP_LOCK, complex_id))
 
 
 def _repeated(point_id: np.ndarray, ts: np.ndarray) -> np.ndarray:
@@ -503,10 +526,12 @@ def _rollup_parts(frame: pd.DataFrame, meta: dict[int, PointMeta], unstored: set
 
 
 def _merge_rollups(session: Session, frame: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
+    serialise_rollups(session, meta.values())
     _merge(session, _rollup_parts(frame, meta, set(), pg=_is_pg(session)))
 
 
 def _apply_replacements(session: Session, replaced: pd.DataFrame, meta: dict[int, PointMeta]) -> None:
+    serialise_rollups(session, meta.values())
     cursor = _raw_cursor(session)
     sql = ("UPDATE readings SET value = %s, quality = %s WHERE point_id = %s AND ts = %s" if _is_pg(session)
            else "UPDATE readings SET value = ?, quality = ? WHERE point_id = ? AND ts = ?")
