@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Leave the monthly partitions of ``readings`` (``readings_yYYYYmMM``) out of autogenerate:
+    they are made at run time (``sandan.timeseries.partitions``), not by migrations."""
+    return not (type_ == "table" and name is not None and re.fullmatch(r"readings_y\d{4}m\d{2}", name) is not None)
 
 
 def alembic_config(url: str) -> Config:
