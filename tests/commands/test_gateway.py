@@ -5,7 +5,6 @@ gateway's command poller between them."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -14,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from asyncua import ua
 from asyncua.server.server import Server
 from pymodbus.client import AsyncModbusTcpClient
@@ -27,9 +25,10 @@ from sandan.db import Database
 from sandan.gateway.commands import CommandLog, CommandPoller
 from sandan.gateway.config import GatewayConfig, load_config
 from sandan.gateway.runner import run_gateway
-from tests.api.support import api_settings, bearer
+from tests.api.support import bearer
 from tests.factories import add_user, make_tenant
 from tests.gateway.conftest import free_port, write_config
+from tests.live_app import served
 
 REGISTER = 100
 API = "/api/v1"
@@ -37,7 +36,6 @@ API = "/api/v1"
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    from sandan.app import create_app
 
     url = f"sqlite:///{tmp_path / 'platform.db'}"
     prepare_database(url)
@@ -51,18 +49,8 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
                   "device": add_user(session, tenant, Role.device, "gw@c1.kr"),
                   "admin_b": add_user(session, other, Role.company_admin, "admin@c2.kr"),
                   "device_b": add_user(session, other, Role.device, "gw@c2.kr")}
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db, api_settings()), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield {"url": f"http://127.0.0.1:{port}", "tokens": tokens, "tenant": tenant, "other": other}
-    server.should_exit = True
-    thread.join(10)
+    with served(db) as base:
+        yield {"url": base, "tokens": tokens, "tenant": tenant, "other": other}
     db.engine.dispose()
 
 

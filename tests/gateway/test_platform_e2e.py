@@ -4,7 +4,6 @@ a device token, ``POST /api/v1/ingest`` answering per reading."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import text
 
 from sandan.bootstrap import install_hooks, prepare_database
@@ -22,16 +20,15 @@ from sandan.gateway.buffer import Buffer
 from sandan.gateway.config import load_config
 from sandan.gateway.records import Reading
 from sandan.gateway.runner import run_gateway
-from tests.api.support import api_settings
 from tests.factories import add_user, make_tenant
-from tests.gateway.conftest import free_port, write_config
+from tests.gateway.conftest import write_config
+from tests.live_app import served
 
 T0 = datetime(2025, 3, 4, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def live_platform(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    from sandan.app import create_app
 
     url = f"sqlite:///{tmp_path / 'platform.db'}"
     prepare_database(url)
@@ -40,18 +37,8 @@ def live_platform(tmp_path: Path) -> Iterator[dict[str, Any]]:
     with db.session() as session:
         tenant = make_tenant(session, 1)
         token = add_user(session, tenant, Role.device, "gw@c1.example.kr")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db, api_settings()), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield {"url": f"http://127.0.0.1:{port}", "token": token, "db": db, "tenant": tenant}
-    server.should_exit = True
-    thread.join(10)
+    with served(db) as base:
+        yield {"url": base, "token": token, "db": db, "tenant": tenant}
     db.engine.dispose()
 
 
