@@ -63,9 +63,10 @@ import numpy as np
 import paho.mqtt.client as mqtt
 import pandas as pd
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pgtemp import fresh_database  # bench/pgtemp.py, beside this script
 from sandan.bootstrap import create_user_with_role, install_hooks, prepare_database
 from sandan.core.auth.models import Role
 from sandan.core.auth.policy import Principal
@@ -513,16 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.readings < args.points:
         parser.error("--readings must be at least --points")
-    name = f"sandan_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        ok = run(args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}", args)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(args.pg_admin_url) as url:
+        ok = run(url, args)
     return 0 if ok else 1
 
 

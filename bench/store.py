@@ -51,15 +51,15 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import event, select, text
 
+from pgtemp import fresh_database  # bench/pgtemp.py, beside this script
 from sandan.bootstrap import install_hooks, prepare_database
 from sandan.core.auth.policy import Principal
 from sandan.core.brn import make_brn
@@ -340,16 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="sandan-bench-") as folder:
             ok = run(f"sqlite:///{Path(folder) / 'bench.db'}", args)
     else:
-        name = f"sandan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            ok = run(args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}", args)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with fresh_database(args.pg_admin_url) as url:
+            ok = run(url, args)
     return 0 if ok else 1
 
 

@@ -19,7 +19,8 @@ from sandan.timeseries.store import write_readings
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import make_tenant
 
-START = dt.datetime(2026, 5, 1, tzinfo=KST)
+# this month: its partition exists (db upgrade pre-creates the months around now)
+START = dt.datetime.now(KST).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _batch(point_ids: list[int], day: int, seed: int) -> pd.DataFrame:

@@ -1,11 +1,13 @@
 """Monthly partitions of ``readings`` on PostgreSQL (KST months).
 
-``sandan db upgrade`` creates the partitions of a wide window ahead of time (:func:`precreate`,
-``PRECREATE_FROM`` to 24 months past now), because creating one takes an exclusive lock on
-``readings`` that concurrent writers would deadlock on.  A write outside the window still creates
-its month on demand (:func:`ensure`) in its own transaction, serialised by an advisory lock; under
-concurrency that rare path can fail with a retryable error (the API answers 503, the MQTT
-subscriber retries).  Existence is asked of the catalogue, never cached.
+``sandan db upgrade`` creates the partitions around now ahead of time (:func:`precreate`: last
+month to ``months_ahead`` months on), because creating one takes an exclusive lock on
+``readings`` that concurrent live writers would deadlock on.  A write outside that window (a
+historical import) creates its month on demand (:func:`ensure`) in its own transaction,
+serialised by an advisory lock; under concurrency that rare path can fail with a retryable error
+(the API answers 503, the MQTT subscriber retries).  Existence is asked of the catalogue, never
+cached.  The window is kept small on purpose: some ingest queries are not yet pruned to the
+partitions they need, and hundreds of empty partitions made ingest 30 times slower.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from sandan.core.timeutil import KST, bucket_start_s, from_epoch_s, now_utc
 
-#: First month pre-created by ``sandan db upgrade`` (older meter exports are rare).
-PRECREATE_FROM = "2010-01-01T00:00:00+09:00"
 _LOCK = 727001
 
 
@@ -54,13 +54,12 @@ def ensure(session: Session, start_s: int, end_s: int) -> None:
                           f"FOR VALUES FROM ({lo}) TO ({hi})"))
 
 
-def precreate(conn: Connection, months_ahead: int = 24) -> int:
-    """Create every missing monthly partition from ``PRECREATE_FROM`` to ``months_ahead`` months
-    past now, in the caller's (migration) transaction; returns how many were created."""
-    import datetime as dt
-
-    start = int(dt.datetime.fromisoformat(PRECREATE_FROM).timestamp())
-    end = int(now_utc().timestamp()) + months_ahead * 31 * 86400
+def precreate(conn: Connection, months_ahead: int = 2) -> int:
+    """Create every missing monthly partition from last month to ``months_ahead`` months on, in
+    the caller's (migration) transaction; returns how many were created."""
+    now = int(now_utc().timestamp())
+    start = bucket_start_s(bucket_start_s(now, "1mo") - 86400, "1mo")
+    end = now + months_ahead * 31 * 86400
     months = {partition_name(lo): (lo, hi) for lo, hi in month_bounds(start, end)}
     missing = conn.execute(text("SELECT name FROM unnest(CAST(:names AS text[])) AS name "
                                 "WHERE to_regclass(name) IS NULL"), {"names": list(months)}).scalars().all()
