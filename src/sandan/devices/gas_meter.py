@@ -27,6 +27,7 @@ from asyncua import ua
 from asyncua.common.node import Node
 from asyncua.server.server import Server
 
+from sandan.devices.lifecycle import DeviceServer
 from sandan.devices.profile import Wobble, gas_flow_nm3_per_h
 
 NAMESPACE = "urn:sandan:simulator:gas-meter"
@@ -55,7 +56,7 @@ class GasMeterModel:
                 "Pressure": 98.0 + 2.0 * math.sin(now / 600)}
 
 
-class GasMeterServer:
+class GasMeterServer(DeviceServer):
     """The OPC UA server; ``async with`` (or start/stop) runs it in the current event loop."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4840, *, update_interval_s: float = 1.0,
@@ -114,17 +115,3 @@ class GasMeterServer:
         if self._server is not None:
             await self._server.stop()
             self._server = None
-
-    async def serve_forever(self) -> None:
-        await self.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
-
-    async def __aenter__(self) -> GasMeterServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()

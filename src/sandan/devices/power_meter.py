@@ -26,7 +26,6 @@ from a load profile over the meter's clock, and the energy register integrates t
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
+from sandan.devices.lifecycle import DeviceServer
 from sandan.devices.profile import Wobble, power_factor, power_kw
 from sandan.gateway.modbus.codec import WordOrder, encode
 
@@ -104,7 +104,7 @@ def register_image(state: MeterState, word_order: WordOrder = "big") -> list[int
     return words
 
 
-class PowerMeterServer:
+class PowerMeterServer(DeviceServer):
     """The Modbus TCP server; ``async with`` (or start/stop) runs it in the current event loop."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 5020, *, word_order: WordOrder = "big",
@@ -133,17 +133,3 @@ class PowerMeterServer:
         if self._server is not None:
             await self._server.shutdown()  # type: ignore[no-untyped-call]
             self._server = None
-
-    async def serve_forever(self) -> None:
-        await self.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
-
-    async def __aenter__(self) -> PowerMeterServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
