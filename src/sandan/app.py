@@ -9,15 +9,20 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 import sandan
+from sandan.carbon.api import router as carbon_router
+from sandan.circular.api import router as circular_router
 from sandan.core import audit
 from sandan.core.auth import policy
 from sandan.core.auth.api import router as auth_router
 from sandan.core.http import BodyLimit, RateLimiter, RefuseNul, install_problem_handlers, install_problem_schema
 from sandan.core.tenancy.api import router as tenancy_router
 from sandan.db import Database, get_database
+from sandan.energy.api import router as energy_router
+from sandan.grid.api import router as grid_router
 from sandan.ingest.api import router as ingest_router
 from sandan.ingest.control.api import router as control_router
 from sandan.ingest.sparkplug.api import router as sparkplug_router
+from sandan.programs.api import router as programs_router
 from sandan.settings import Settings, get_settings
 from sandan.timeseries.api import router as timeseries_router
 
@@ -53,6 +58,8 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
     api.include_router(ingest_router)
     api.include_router(control_router)
     api.include_router(sparkplug_router)
+    for domain_router in (energy_router, carbon_router, grid_router, circular_router, programs_router):
+        api.include_router(domain_router)
     app.include_router(api)
 
     from sandan.web.pages import install as install_web

@@ -27,6 +27,7 @@ from sandan.db import Database
 from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
 from sandan.web import live
+from sandan.web.i18n import catalogue_files
 from sandan.web.render import plotly_js_path
 from tests.factories import PASSWORD, Tenant, add_user, make_tenant, system
 
@@ -345,8 +346,12 @@ def _extracted_messages() -> set[str]:
 def test_catalogues_translate_every_message_and_nothing_else(language: str) -> None:
     messages = _extracted_messages()
     assert len(messages) > 80
-    catalog = read_po(io.BytesIO((WEB / "i18n" / f"{language}.po").read_bytes()), locale=language)
-    translated = {m.id: m.string for m in catalog if m.id}
+    translated: dict[str, Any] = {}
+    for raw in catalogue_files(language):
+        for m in read_po(io.BytesIO(raw), locale=language):
+            if m.id:
+                assert m.id not in translated, f"{m.id!r} is in two {language} catalogues"
+                translated[m.id] = m.string
     missing = sorted(messages - set(translated))
     untranslated = sorted(m for m in messages if not translated.get(m))
     stale = sorted(set(translated) - messages)

@@ -29,13 +29,23 @@ def catalogue(language: str) -> dict[str, str]:
     """The translations of one language (``msgid`` → non-empty ``msgstr``)."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language '{language}'; sandan speaks {', '.join(LANGUAGES)}")
-    raw = resources.files("sandan.web").joinpath("i18n", f"{language}.po").read_bytes()
-    catalog = read_po(io.BytesIO(raw), locale=language, abort_invalid=True)
     out: dict[str, str] = {}
-    for message in catalog:
-        if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
-            out[message.id] = message.string
+    for raw in catalogue_files(language):
+        catalog = read_po(io.BytesIO(raw), locale=language, abort_invalid=True)
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
+                out[message.id] = message.string
     return out
+
+
+def catalogue_files(language: str) -> list[bytes]:
+    """The shared catalogue ``i18n/<language>.po`` and each domain's ``i18n/<domain>/<language>.po``."""
+    folder = resources.files("sandan.web").joinpath("i18n")
+    files = [folder.joinpath(f"{language}.po").read_bytes()]
+    for sub in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if sub.is_dir() and sub.joinpath(f"{language}.po").is_file():
+            files.append(sub.joinpath(f"{language}.po").read_bytes())
+    return files
 
 
 @dataclass(frozen=True)

@@ -517,8 +517,11 @@ def plotly_js(request: Request) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the web pages and static files on the app."""
     from sandan.web import quality  # the quality pages use this module's helpers, so they are imported here
+    from sandan.web.nav import domain_modules
 
     app.include_router(router)
     app.include_router(quality.router)
+    for module in domain_modules():
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -91,13 +91,20 @@ def kst(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(KST).strftime(fmt)
 
 
+def nav_entries(viewer: Viewer | None) -> list[tuple[str, str]]:
+    """The domains' links for the main navigation (see :mod:`sandan.web.nav`)."""
+    from sandan.web.nav import entries  # nav imports Viewer from here
+
+    return entries(viewer)
+
+
 def render(request: Request, template: str, tr: Translator, *, viewer: Viewer | None = None,
            header_complex: HeaderComplex | None = None, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a page in the user's language inside the layout."""
     language = tr.language
     body = environment().get_template(template).render(
         request=request, _=tr, lang=language, languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        viewer=viewer, header_complex=header_complex, here=_here(request),
+        viewer=viewer, header_complex=header_complex, here=_here(request), domain_nav=nav_entries(viewer),
         num=lambda value, digits=1: number(value, language, digits), kst=kst, **context)
     response = HTMLResponse(body, status_code=status_code)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

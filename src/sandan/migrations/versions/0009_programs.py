@@ -1,0 +1,21 @@
+"""programs: Programme office: calls, eligibility, applications, evaluation, selection, KPIs
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-25 23:50:00
+"""
+
+from __future__ import annotations
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
