@@ -19,6 +19,7 @@ from sandan.core.tenancy.api import router as tenancy_router
 from sandan.db import Database, get_database
 from sandan.energy.api import router as energy_router
 from sandan.grid.api import router as grid_router
+from sandan.grid.market.api import router as market_router
 from sandan.ingest.api import router as ingest_router
 from sandan.ingest.control.api import router as control_router
 from sandan.ingest.sparkplug.api import router as sparkplug_router
@@ -58,7 +59,8 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
     api.include_router(ingest_router)
     api.include_router(control_router)
     api.include_router(sparkplug_router)
-    for domain_router in (energy_router, carbon_router, grid_router, circular_router, programs_router):
+    for domain_router in (energy_router, carbon_router, grid_router, market_router, circular_router,
+                          programs_router):
         api.include_router(domain_router)
     app.include_router(api)
 

@@ -15,7 +15,7 @@ from types import ModuleType
 from sandan.web.render import Viewer
 
 #: The domains with pages, in the order their links appear.
-DOMAINS: tuple[str, ...] = ("energy", "carbon", "grid", "circular", "programs")
+DOMAINS: tuple[str, ...] = ("energy", "carbon", "grid", "market", "circular", "programs")
 
 
 @lru_cache(maxsize=1)

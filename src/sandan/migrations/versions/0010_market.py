@@ -1,0 +1,21 @@
+"""market: Direct power trading: PPAs, local market clearing, settlement, certificates, revenue sharing
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-25 23:50:00
+"""
+
+from __future__ import annotations
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
