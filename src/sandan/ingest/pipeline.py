@@ -280,23 +280,55 @@ def _linear(source: str, target: str) -> tuple[float, float]:
 
 # --- previous readings ---------------------------------------------------------------------------
 
-def previous_readings(session: Session, first_ts: dict[int, int]) -> dict[int, tuple[int, float]]:
-    """The last stored reading before ``first_ts[point]`` of each point [epoch s, point unit]."""
+#: How far back the first look for a point's previous reading goes [s]: a window that pins the query
+#: to a few monthly partitions on PostgreSQL (an unbounded ``max(ts)`` probes every partition).
+PREVIOUS_LOOKBACK_S = 35 * 86400
+
+
+def previous_readings(session: Session, first_ts: dict[int, int],
+                      unbounded: Iterable[int] = ()) -> dict[int, tuple[int, float]]:
+    """The last stored reading before ``first_ts[point]`` of each point [epoch s, point unit].
+
+    Looks back :data:`PREVIOUS_LOOKBACK_S` first; the points in ``unbounded`` (cumulative
+    registers, whose last value matters however old it is) that have nothing in that window are
+    looked up again without a bound.
+    """
+    out = _previous(session, sorted(first_ts.items()), PREVIOUS_LOOKBACK_S)
+    again = sorted((pid, first_ts[pid]) for pid in set(unbounded) if pid in first_ts and pid not in out)
+    if again:
+        out.update(_previous(session, again, None))
+    return out
+
+
+def _previous(session: Session, items: list[tuple[int, int]], lookback_s: int | None) -> dict[int, tuple[int, float]]:
     out: dict[int, tuple[int, float]] = {}
-    items = sorted(first_ts.items())
     for lo in range(0, len(items), 300):
-        chunk = items[lo:lo + 300]
-        params: dict[str, int] = {}
-        values = []
-        for j, (pid, ts) in enumerate(chunk):
-            params[f"p{j}"], params[f"t{j}"] = int(pid), int(ts)
-            values.append(f"(CAST(:p{j} AS INTEGER), CAST(:t{j} AS BIGINT))")
-        sql = (f"WITH s(p, lo) AS (VALUES {', '.join(values)}) "
-               "SELECT r.point_id, r.ts, r.value FROM s JOIN readings r ON r.point_id = s.p AND r.ts = "
-               "(SELECT max(r2.ts) FROM readings r2 WHERE r2.point_id = s.p AND r2.ts < s.lo)")
+        sql, params = previous_query(items[lo:lo + 300], lookback_s)
         for pid, ts, value in session.execute(text(sql), params).all():
             out[int(pid)] = (int(ts), float(value))
     return out
+
+
+def previous_query(chunk: list[tuple[int, int]], lookback_s: int | None) -> tuple[str, dict[str, int]]:
+    """SQL and parameters of the previous-reading look-up for (point, first ts) pairs."""
+    params: dict[str, int] = {}
+    values = []
+    for j, (pid, ts) in enumerate(chunk):
+        params[f"p{j}"], params[f"t{j}"] = int(pid), int(ts)
+        values.append(f"(CAST(:p{j} AS INTEGER), CAST(:t{j} AS BIGINT))")
+    inner = outer = ""
+    if lookback_s is not None:
+        # constants, so that PostgreSQL prunes the partitions when it plans the query
+        params["lo_all"] = min(ts for _pid, ts in chunk) - lookback_s
+        params["hi_all"] = max(ts for _pid, ts in chunk)
+        params["lookback"] = lookback_s
+        bounds = " AND {r}.ts >= CAST(:lo_all AS BIGINT) AND {r}.ts < CAST(:hi_all AS BIGINT)"
+        inner = " AND r2.ts >= s.lo - :lookback" + bounds.format(r="r2")
+        outer = bounds.format(r="r")
+    sql = (f"WITH s(p, lo) AS (VALUES {', '.join(values)}) "
+           f"SELECT r.point_id, r.ts, r.value FROM s JOIN readings r ON r.point_id = s.p{outer} AND r.ts = "
+           f"(SELECT max(r2.ts) FROM readings r2 WHERE r2.point_id = s.p AND r2.ts < s.lo{inner})")
+    return sql, params
 
 
 # --- the pipeline ---------------------------------------------------------------------------------
@@ -497,7 +529,8 @@ def _check_series(session: Session, batch: _Batch, point_of: np.ndarray, by_id: 
     pids = point_of[unique]
     need_previous = {int(pid): int(batch.ts[unique[pids == pid]].min()) for pid in np.unique(pids).tolist()
                      if by_id[int(pid)].kind == PointKind.cumulative or config.max_estimate_gap_s > 0}
-    previous = previous_readings(session, need_previous) if need_previous else {}
+    registers = [pid for pid in need_previous if by_id[pid].kind == PointKind.cumulative]
+    previous = previous_readings(session, need_previous, unbounded=registers) if need_previous else {}
     estimates: list[pd.DataFrame] = []
     for pid in np.unique(pids).tolist():
         point = by_id[pid]

@@ -255,9 +255,12 @@ _PG_SPANS = "unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS s(p, lo, hi)"
 
 def _points_with_data(session: Session, frame: pd.DataFrame) -> set[int]:
     """Points that already have readings inside the batch's time range (usually none)."""
-    exists = "EXISTS (SELECT 1 FROM readings r WHERE r.point_id = s.p AND r.ts BETWEEN s.lo AND s.hi)"
-    rows = _span_query(session, frame, f"SELECT s.p FROM {_PG_SPANS} WHERE {exists}",
-                       "WITH s(p, lo, hi) AS (VALUES {values}) SELECT s.p FROM s WHERE " + exists)
+    exists = "EXISTS (SELECT 1 FROM readings r WHERE r.point_id = s.p AND r.ts BETWEEN s.lo AND s.hi{within})"
+    # the batch's whole time range as constants, so that PostgreSQL prunes partitions when planning
+    lo, hi = int(frame["ts"].min()), int(frame["ts"].max())
+    within = f" AND r.ts BETWEEN {lo} AND {hi}"
+    rows = _span_query(session, frame, f"SELECT s.p FROM {_PG_SPANS} WHERE {exists.format(within=within)}",
+                       "WITH s(p, lo, hi) AS (VALUES {values}) SELECT s.p FROM s WHERE " + exists.format(within=""))
     return {int(p) for (p,) in rows}
 
 
