@@ -12,16 +12,19 @@ import numpy as np
 import pandas as pd
 
 from sandan.core.timeutil import RESOLUTION_CODES, bucket_starts_s
-from sandan.timeseries.rollup import POINT_COLUMNS, ROLLUP_RESOLUTIONS, resolution_length_s
+from sandan.timeseries.rollup import POINT_COLUMNS
 
 GROUP_KEY = ["group_kind", "group_id", "metric", "res", "bucket"]
+#: What the store keeps, written out: 15 minutes, hours and days (months are merged from days when
+#: read), per point only where a bucket spans at least 8 of the point's intervals.
+STORED = {"15min": 900, "1h": 3600, "1d": 86400}
 
 
 def point_rollups(readings: pd.DataFrame, interval_s: Mapping[int, int]) -> pd.DataFrame:
     """Rows ``POINT_COLUMNS`` from readings ``point_id, ts [epoch s], value``, sorted by key."""
     out = []
-    for resolution in ROLLUP_RESOLUTIONS:
-        rows = readings[readings["point_id"].map(interval_s) < resolution_length_s(resolution)]
+    for resolution, length_s in STORED.items():
+        rows = readings[readings["point_id"].map(interval_s) * 8 <= length_s]
         if rows.empty:
             continue
         rows = rows.assign(bucket=bucket_starts_s(rows["ts"].to_numpy(np.int64), resolution))
@@ -42,7 +45,7 @@ def group_rollups(readings: pd.DataFrame, targets: Mapping[int, tuple[tuple[int,
             fan.append((kind, group_id, metric[int(point_id)], int(ts), value * factor[int(point_id)]))
     frame = pd.DataFrame(fan, columns=["group_kind", "group_id", "metric", "ts", "v_sum"])
     out = []
-    for resolution in ROLLUP_RESOLUTIONS:
+    for resolution in STORED:
         if frame.empty:
             break
         level = frame.assign(res=RESOLUTION_CODES[resolution],

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from sandan.core.tenancy import schemas, service
 from sandan.core.tenancy.models import Carrier, Direction, PointKind
-from sandan.core.timeutil import KST, to_epoch_s
+from sandan.core.timeutil import KST, bucket_starts_s, from_epoch_s, to_epoch_s
 from sandan.timeseries.meta import load_point_meta
 from sandan.timeseries.models import Quality
 from sandan.timeseries.rollup import POINT_COLUMNS
+from sandan.timeseries.service import point_series
 from sandan.timeseries.store import edit_reading, write_readings
 from tests.factories import Tenant, make_tenant, system
 from tests.timeseries import reference
@@ -81,6 +82,26 @@ def check_rollups(s: Session, points: list[int]) -> None:
     actual = group_rollups_of(s, {t for ts in targets.values() for t in ts})
     reference.assert_group_rollups_equal(actual[actual["n"] > 0], expected)
     assert (actual["n"] > 0).all(), "a group bucket is left with no readings"
+    check_series(s, points, stored)
+
+
+def check_series(s: Session, points: list[int], stored: pd.DataFrame) -> None:
+    """Every point's series at every resolution — stored, merged from days (months) or from readings
+    (buckets of fewer than 8 intervals) — equals pandas over the stored readings on the KST calendar."""
+    start, end = from_epoch_s(T0 - 40 * 86400), from_epoch_s(T0 + 100 * 86400)
+    mean_points = {p for p, m in load_point_meta(s, points, targets=False).items() if m.kind == "instantaneous"}
+    for pid in points:
+        mine = stored[stored["point_id"] == pid]
+        for resolution in ("15min", "1h", "1d", "1mo"):
+            got = point_series(s, pid, start, end, resolution).frame
+            want = mine.assign(bucket=bucket_starts_s(mine["ts"].to_numpy(np.int64), resolution)).groupby(
+                "bucket")["value"].agg(["sum", "mean", "min", "max", "size"])
+            assert [to_epoch_s(t) for t in got["ts"]] == want.index.tolist(), (pid, resolution)
+            value = want["mean"] if pid in mean_points else want["sum"]
+            np.testing.assert_allclose(got["value"].to_numpy(float), value.to_numpy(float), rtol=1e-9)
+            assert got["min"].tolist() == want["min"].tolist()
+            assert got["max"].tolist() == want["max"].tolist()
+            assert got["count"].tolist() == want["size"].tolist()
 
 
 # timestamps on a 5-minute grid (on and off the 15-minute grid) over two KST days across a month end,

@@ -2,9 +2,17 @@
 
 Per point, each bucket keeps sum, min, max, count, first and last with the timestamps of first
 and last, so two partial aggregates of one bucket merge exactly (sums add, first is the one
-with the earlier timestamp …).  A resolution is materialised for a point only when it is
-coarser than the point's nominal interval: a 15-minute point's 15-minute "rollup" is the
-reading itself and is read from the readings table.
+with the earlier timestamp …).
+
+What is stored, and what is merged when read:
+
+* 15 min, 1 h and 1 day are stored (``ROLLUP_RESOLUTIONS``), for a point only where a bucket
+  holds at least ``MIN_READINGS_PER_ROLLUP`` (8) of its nominal intervals: a 15-minute meter's
+  hours (4 readings) are merged from its readings when read, its days (96) are stored.  A rollup
+  of a handful of readings saves little when read and costs a row on every write;
+* a month is merged from the stored days when read (at most 31 rows per point or group);
+* everything merges exactly (:func:`coarsen`), so a series is the same whichever level it is
+  read from.  Every stored bucket is kept current on every write.
 
 Group aggregates (asset subtree, site, company, complex) keep sum and count of additive
 interval quantities in the quantity's canonical unit, bucketed by the same KST calendar.
@@ -21,21 +29,55 @@ import pandas as pd
 
 from sandan.core.timeutil import RESOLUTION_CODES, RESOLUTIONS, bucket_starts_s
 
-ROLLUP_RESOLUTIONS: tuple[str, ...] = ("15min", "1h", "1d", "1mo")
-_MONTH_S = 28 * 86400  # shorter than any month: "a month is coarser than this interval"
+#: Resolutions stored in the rollup tables; a month is merged from days when read.
+ROLLUP_RESOLUTIONS: tuple[str, ...] = ("15min", "1h", "1d")
+#: A point's rollup at a resolution is stored when a bucket spans at least this many of its intervals.
+MIN_READINGS_PER_ROLLUP = 8
 POINT_COLUMNS = ["point_id", "res", "bucket", "v_sum", "v_min", "v_max", "n", "first_v", "first_ts",
                  "last_v", "last_ts"]
 GROUP_COLUMNS = ["target", "res", "bucket", "v_sum", "n"]
 
 
-def resolution_length_s(resolution: str) -> int:
-    """Length of a resolution [s]; a month counts as 28 days for "is it coarser" questions."""
-    return RESOLUTIONS[resolution] or _MONTH_S
-
-
 def is_materialised(resolution: str, interval_s: int) -> bool:
     """Whether rollups at ``resolution`` are stored for a point with nominal interval ``interval_s`` [s]."""
-    return resolution_length_s(resolution) > interval_s
+    return resolution in ROLLUP_RESOLUTIONS and RESOLUTIONS[resolution] >= MIN_READINGS_PER_ROLLUP * interval_s
+
+
+def source_level(resolution: str, interval_s: int) -> str:
+    """The stored level a point's series at ``resolution`` is read from: the resolution itself, the
+    days for a month, or ``"raw"`` (the readings)."""
+    if resolution == "raw" or is_materialised(resolution, interval_s):
+        return resolution
+    if resolution == "1mo" and is_materialised("1d", interval_s):
+        return "1d"
+    return "raw"
+
+
+def coarsen(bucket: npt.NDArray[np.int64], v_sum: npt.NDArray[np.float64], v_min: npt.NDArray[np.float64],
+            v_max: npt.NDArray[np.float64], n: npt.NDArray[np.int64], first_v: npt.NDArray[np.float64],
+            last_v: npt.NDArray[np.float64], resolution: str) -> tuple[npt.NDArray[Any], ...]:
+    """Merge one point's finer buckets (sorted by ``bucket`` [epoch s]) into ``resolution``'s.
+
+    Returns ``bucket, v_sum, v_min, v_max, n, first_v, last_v`` of the coarser buckets; readings
+    enter as buckets of one (sum = min = max = first = last = value, n = 1).
+    """
+    if not len(bucket):
+        return bucket, v_sum, v_min, v_max, n, first_v, last_v
+    coarse = bucket_starts_s(bucket, resolution)
+    starts = _run_starts(coarse)
+    ends = np.append(starts[1:], len(coarse)) - 1
+    return (coarse[starts], np.add.reduceat(v_sum, starts), np.minimum.reduceat(v_min, starts),
+            np.maximum.reduceat(v_max, starts), np.add.reduceat(n, starts), first_v[starts], last_v[ends])
+
+
+def coarsen_sums(bucket: npt.NDArray[np.int64], v_sum: npt.NDArray[np.float64], n: npt.NDArray[np.int64],
+                 resolution: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Merge a group's finer buckets (sorted) into ``resolution``'s: ``bucket, v_sum, n``."""
+    if not len(bucket):
+        return bucket, v_sum, n
+    coarse = bucket_starts_s(bucket, resolution)
+    starts = _run_starts(coarse)
+    return coarse[starts], np.add.reduceat(v_sum, starts), np.add.reduceat(n, starts)
 
 
 def sort_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.intp] | None:
@@ -110,7 +152,7 @@ def point_rollups(frame: pd.DataFrame, interval_s: Mapping[int, int]) -> pd.Data
         n = np.add.reduceat(n, starts)
         first_v, first_ts = first_v[starts], first_ts[starts]
         last_v, last_ts = last_v[ends], last_ts[ends]
-        emit = _per_row(point_ids, point_interval, pid) < resolution_length_s(resolution)
+        emit = _per_row(point_ids, point_interval, pid) * MIN_READINGS_PER_ROLLUP <= RESOLUTIONS[resolution]
         level = [pid, np.full(len(pid), RESOLUTION_CODES[resolution], np.int64), bucket, v_sum, v_min, v_max, n,
                  first_v, first_ts, last_v, last_ts]
         if emit.all():

@@ -18,12 +18,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from sandan.core.errors import InvalidInput, NotFound
-from sandan.core.tenancy.models import Asset, Company, Complex, Point, Site
-from sandan.core.timeutil import RESOLUTION_CODES, from_epoch_s, to_epoch_s
+from sandan.core.tenancy.models import Asset, Company, Complex, Point, PointKind, Site
+from sandan.core.timeutil import KST_OFFSET_S, RESOLUTION_CODES, RESOLUTIONS, from_epoch_s, to_epoch_s
 from sandan.core.units import QUANTITIES, unit_factor
 from sandan.timeseries.meta import load_point_meta
 from sandan.timeseries.models import GroupKind
-from sandan.timeseries.rollup import choose_value, is_materialised
+from sandan.timeseries.rollup import ROLLUP_RESOLUTIONS, choose_value, coarsen, coarsen_sums, source_level
 
 RESOLUTION_CHOICES = ("raw", "15min", "1h", "1d", "1mo")
 MAX_RAW_ROWS = 200_000
@@ -91,20 +91,38 @@ def point_series(session: Session, point_id: int, start: dt.datetime, end: dt.da
         raise NotFound(f"point {point_id} not found")
     target_unit = unit or meta.unit
     factor = unit_factor(meta.unit, target_unit, meta.carrier)
-    if resolution == "raw" or not is_materialised(resolution, meta.interval_s):
+    source = source_level(resolution, meta.interval_s)
+    if source == "raw" and resolution in ROLLUP_RESOLUTIONS and meta.kind != PointKind.cumulative.value:
+        # buckets of a few readings each, summed by the database (first and last are not needed)
+        length = RESOLUTIONS[resolution]
+        shift = KST_OFFSET_S if length >= 86400 else 0  # days start at 00:00 KST (timeutil.bucket_starts_s)
+        arr = _fetch(session, "SELECT (ts + :shift) / :len * :len - :shift AS b, sum(value), min(value), max(value), "
+                     "count(*) FROM readings WHERE point_id = :p AND ts >= :lo AND ts < :hi GROUP BY b ORDER BY b",
+                     {"p": point_id, "lo": lo, "hi": hi, "len": length, "shift": shift}, 5)
+        n = arr[:, 4].astype(np.int64)
+        value = choose_value(meta.kind, arr[:, 1], n, arr[:, 1], arr[:, 1])
+        return Series(_frame(arr[:, 0], value, arr[:, 2], arr[:, 3], n, factor), target_unit, resolution, meta.name,
+                      meta.quantity)
+    if source == "raw":
         arr = _fetch(session, "SELECT ts, value FROM readings WHERE point_id = :p AND ts >= :lo AND ts < :hi "
                      "ORDER BY ts LIMIT :cap", {"p": point_id, "lo": lo, "hi": hi, "cap": MAX_RAW_ROWS + 1}, 2)
         if len(arr) > MAX_RAW_ROWS:
             raise InvalidInput(f"more than {MAX_RAW_ROWS} raw readings in this range; ask for a coarser "
                                "resolution or a shorter range", field="resolution")
-        ones = np.ones(len(arr), dtype=np.int64)
-        frame = _frame(arr[:, 0], arr[:, 1], arr[:, 1], arr[:, 1], ones, factor)
+        ts, value = arr[:, 0].astype(np.int64), arr[:, 1]
+        levels: tuple[np.ndarray, ...] = (ts, value, value, value, np.ones(len(arr), dtype=np.int64), value, value)
     else:
         arr = _fetch(session, "SELECT bucket, v_sum, v_min, v_max, n, first_v, last_v FROM rollups WHERE point_id = :p "
                      "AND res = :r AND bucket >= :lo AND bucket < :hi ORDER BY bucket",
-                     {"p": point_id, "r": RESOLUTION_CODES[resolution], "lo": lo, "hi": hi}, 7)
-        value = choose_value(meta.kind, arr[:, 1], arr[:, 4].astype(np.int64), arr[:, 5], arr[:, 6])
-        frame = _frame(arr[:, 0], value, arr[:, 2], arr[:, 3], arr[:, 4], factor)
+                     {"p": point_id, "r": RESOLUTION_CODES[source], "lo": lo, "hi": hi}, 7)
+        levels = (arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4].astype(np.int64), arr[:, 5],
+                  arr[:, 6])
+    bucket, v_sum, v_min, v_max, n, first_v, last_v = levels
+    if resolution != source:  # merged when read: a month from days, or buckets from readings
+        bucket, v_sum, v_min, v_max, n, first_v, last_v = coarsen(bucket, v_sum, v_min, v_max, n, first_v, last_v,
+                                                                  resolution)
+    value = v_sum if resolution == "raw" else choose_value(meta.kind, v_sum, n, first_v, last_v)
+    frame = _frame(bucket, value, v_min, v_max, n, factor)
     return Series(frame, target_unit, resolution, meta.name, meta.quantity)
 
 
@@ -144,11 +162,15 @@ def group_series(session: Session, kind: str, group_id: int, start: dt.datetime,
     metric = f"{quantity}:{carrier}:{direction}"
     target_unit = unit or q.canonical_unit
     factor = unit_factor(q.canonical_unit, target_unit, carrier)
+    source = resolution if resolution in ROLLUP_RESOLUTIONS else "1d"  # a month is merged from its days
     arr = _fetch(session, "SELECT bucket, v_sum, n FROM group_rollups WHERE group_kind = :k AND group_id = :g "
                  "AND metric = :m AND res = :r AND bucket >= :lo AND bucket < :hi ORDER BY bucket",
-                 {"k": int(group_kind), "g": group_id, "m": metric, "r": RESOLUTION_CODES[resolution], "lo": lo,
+                 {"k": int(group_kind), "g": group_id, "m": metric, "r": RESOLUTION_CODES[source], "lo": lo,
                   "hi": hi}, 3)
-    frame = _frame(arr[:, 0], arr[:, 1], arr[:, 1], arr[:, 1], arr[:, 2], factor)
+    bucket, v_sum, n = arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2].astype(np.int64)
+    if source != resolution:
+        bucket, v_sum, n = coarsen_sums(bucket, v_sum, n, resolution)
+    frame = _frame(bucket, v_sum, v_sum, v_sum, n, factor)
     label = getattr(row, "name", None) or getattr(row, "name_ko", str(group_id))
     return Series(frame, target_unit, resolution, str(label), quantity)
 

@@ -34,11 +34,11 @@ from sqlalchemy.orm import Session
 from sandan.core import audit
 from sandan.core.auth.policy import Principal, require
 from sandan.core.errors import InvalidInput, NotFound, Unauthenticated
-from sandan.core.timeutil import RESOLUTION_CODES, RESOLUTIONS, bucket_start_s, bucket_starts_s, from_epoch_s
+from sandan.core.timeutil import RESOLUTION_CODES, RESOLUTIONS, bucket_start_s, from_epoch_s
 from sandan.timeseries import partitions
 from sandan.timeseries.meta import PointMeta, load_point_meta
 from sandan.timeseries.models import GroupKind, Quality
-from sandan.timeseries.rollup import POINT_COLUMNS, group_rollups, point_rollups, sort_order
+from sandan.timeseries.rollup import POINT_COLUMNS, ROLLUP_RESOLUTIONS, group_rollups, point_rollups, sort_order
 
 STORED, DUPLICATE, REPLACED, CONFLICT, REJECTED = 0, 1, 2, 3, 4
 _T = TypeVar("_T")
@@ -482,10 +482,8 @@ def _likely_new(frame: pd.DataFrame, rows: _Rows, unstored: set[int], interval_s
     pid, res, bucket = rows.columns["point_id"], rows.columns["res"], rows.columns["bucket"]
     at = np.minimum(np.searchsorted(points, pid), len(points) - 1)
     known = points[at] == pid
-    fixed = [r for r in RESOLUTIONS if RESOLUTIONS[r]]
-    end = bucket + np.select([res == RESOLUTION_CODES[r] for r in fixed], [RESOLUTIONS[r] for r in fixed], 0)
-    month = res == RESOLUTION_CODES["1mo"]
-    end[month] = bucket_starts_s(bucket[month] + 32 * 86400, "1mo")
+    stored = ROLLUP_RESOLUTIONS  # fixed lengths: months are not stored
+    end = bucket + np.select([res == RESOLUTION_CODES[r] for r in stored], [RESOLUTIONS[r] for r in stored], 0)
     covered = hi + np.array([interval_s[p] for p in points.tolist()], dtype=np.int64)
     return np.asarray(known & (bucket >= lo[at]) & (end <= covered[at]), dtype=bool)
 
