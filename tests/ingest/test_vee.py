@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandan.ingest import vee
 
@@ -75,3 +77,18 @@ def test_short_gaps_are_interpolated_and_long_ones_reported():
     assert with_previous.ts.tolist() == [900, 1800]
     assert with_previous.value.tolist() == pytest.approx([2.0, 3.0])
     assert len(vee.estimate_gaps(ts, np.ones(4), 900, max_gap_s=0).ts) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(runs=st.lists(st.lists(st.one_of(st.floats(-1e4, 1e4), st.sampled_from([0.0, 1e6, -1e6])),
+                              max_size=30), min_size=1, max_size=6),
+       window=st.sampled_from([9, 8, 5, 3]), min_context=st.sampled_from([8, 3]))
+def test_spikes_of_many_series_at_once_equal_one_series_at_a_time(runs, window, min_context):
+    # finite values only: NaN and infinities are rejected before any series check
+    runs = [r for r in runs if r] or [[1.0]]
+    value = np.concatenate([np.asarray(r, dtype=float) for r in runs])
+    starts = np.cumsum([0] + [len(r) for r in runs[:-1]])
+    one_by_one = np.concatenate([vee.spikes(np.asarray(r, dtype=float), window=window, min_context=min_context)
+                                 for r in runs])
+    at_once = vee.spikes_by_run(value, starts, window=window, min_context=min_context)
+    assert at_once.tolist() == one_by_one.tolist()

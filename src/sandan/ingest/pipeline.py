@@ -357,16 +357,42 @@ def _parse(raw: Sequence[RawReading]) -> _Batch:
     n = len(raw)
     batch = _Batch(n, [""] * n, np.zeros(n, dtype=np.int64), np.full(n, np.nan), [None] * n,
                    np.zeros(n, dtype=np.int64), [r.raw for r in raw])
+    # a batch repeats its timestamps (one per meter), units and qualities: each distinct text is
+    # parsed once (a rejection too)
+    times, units, qualities = _Memo(parse_ts), _Memo(_unit), _Memo(_parse_quality)
     for i, reading in enumerate(raw):
         try:
             batch.ref[i] = _ref(reading)
-            batch.ts[i] = parse_ts(reading.ts)
+            batch.ts[i] = times(reading.ts)
             batch.value[i] = parse_value(reading.value)
-            batch.unit[i] = _unit(reading.unit)
-            batch.quality[i] = _parse_quality(reading.quality)
+            batch.unit[i] = units(reading.unit)
+            batch.quality[i] = qualities(reading.quality)
         except _Reject as rejection:
             batch.reject(i, rejection.code, rejection.reason)
     return batch
+
+
+class _Memo:
+    """A parser whose answers (values or rejections) are kept per distinct input of one batch."""
+
+    def __init__(self, parse: Any) -> None:
+        self.parse = parse
+        self.seen: dict[tuple[type, Any], Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str | int | float | type(None)):
+            return self.parse(value)
+        key = (type(value), value)  # 1 and 1.0 and True stay apart
+        found = self.seen.get(key)
+        if found is None:
+            try:
+                found = (True, self.parse(value))
+            except _Reject as rejection:
+                found = (False, rejection)
+            self.seen[key] = found
+        if found[0]:
+            return found[1]
+        raise found[1]
 
 
 def ingest(session: Session, raw: Sequence[RawReading], *, source: str, source_ref: str = "",
@@ -532,9 +558,13 @@ def _check_series(session: Session, batch: _Batch, point_of: np.ndarray, by_id: 
     registers = [pid for pid in need_previous if by_id[pid].kind == PointKind.cumulative]
     previous = previous_readings(session, need_previous, unbounded=registers) if need_previous else {}
     estimates: list[pd.DataFrame] = []
-    for pid in np.unique(pids).tolist():
+    starts = np.flatnonzero(np.r_[True, pids[1:] != pids[:-1]])  # unique is sorted by point and time
+    spiky = vee.spikes_by_run(batch.value[unique], starts, k=config.spike_k, window=config.spike_window,
+                              min_context=config.spike_min_context)
+    for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), len(unique)], strict=True):
+        pid = int(pids[lo])
         point = by_id[pid]
-        rows = unique[pids == pid]  # sorted by time
+        rows = unique[lo:hi]  # sorted by time
         value = batch.value[rows]
         if point.kind == PointKind.cumulative:
             prev = previous.get(pid)
@@ -551,8 +581,7 @@ def _check_series(session: Session, batch: _Batch, point_of: np.ndarray, by_id: 
                         last = float(value[j])
             _warn(warnings, rows[reg.rollover], "rollover")
         else:
-            spike = vee.spikes(value, k=config.spike_k, window=config.spike_window,
-                               min_context=config.spike_min_context)
+            spike = spiky[lo:hi]
             if config.spike_action == "reject" and "spike" not in allow:
                 for j in np.flatnonzero(spike).tolist():
                     batch.reject(int(rows[j]), "spike", f"{value[j]:g} is more than {config.spike_k:g} times the "
@@ -603,8 +632,9 @@ def json_safe(value: Any, depth: int = 0) -> Any:
 
 def _bounded(value: Any) -> Any:
     safe = json_safe(value)
-    if len(json.dumps(safe, ensure_ascii=False)) > _MAX_RAW_CHARS:
-        return {"truncated": json.dumps(safe, ensure_ascii=False)[:_MAX_RAW_CHARS]}
+    text_ = json.dumps(safe, ensure_ascii=False)
+    if len(text_) > _MAX_RAW_CHARS:
+        return {"truncated": text_[:_MAX_RAW_CHARS]}
     return safe
 
 
@@ -652,12 +682,34 @@ def quarantine_rows(session: Session, rows: list[dict[str, Any]], *, source: str
             "source": source[:20], "source_ref": source_ref.replace("\x00", "")[:200], "raw": _bounded(row.get("raw")),
             "received_at": received, "submitted_by": principal.user_id, "replay_status": "pending",
             "replay_reason": "", "replays": 0})
+    ids = _new_quarantine_ids(session, len(records))
+    for record, row_id in zip(records, ids, strict=True):
+        record["id"] = row_id
     table: Any = QuarantinedReading.__table__
-    ids: list[int] = []
-    for lo in range(0, len(records), 5000):
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids.extend(int(x) for x in session.execute(statement, records[lo:lo + 5000]).scalars().all())
+    if session.get_bind().dialect.name == "postgresql":
+        # binary-free COPY: a multi-row INSERT .. RETURNING of thousands of rows costs seconds to
+        # build and parse; COPY of the same rows, with ids taken from the sequence first, milliseconds
+        columns = [c.name for c in table.columns if c.name in records[0]]
+        cursor: Any = session.connection().connection.cursor()
+        with cursor.copy(f"COPY quarantine ({', '.join(columns)}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row([json.dumps(record[c], ensure_ascii=False) if c == "raw" and record[c] is not None
+                                else record[c] for c in columns])
+    else:
+        session.execute(insert(table), records)  # sqlite3 executemany
     return ids
+
+
+def _new_quarantine_ids(session: Session, n: int) -> list[int]:
+    """``n`` ids for new quarantine rows: from the table's sequence on PostgreSQL; after the largest
+    on SQLite (one writer at a time holds the database)."""
+    conn = session.connection()
+    if session.get_bind().dialect.name == "postgresql":
+        return [int(x) for x in conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('quarantine', 'id')) FROM generate_series(1, :n)"),
+            {"n": n}).scalars()]
+    last = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM quarantine")).scalar_one())
+    return list(range(last + 1, last + 1 + n))
 
 
 def _announce(session: Session, batch: _Batch, point_of: np.ndarray, status: np.ndarray, result: IngestResult,

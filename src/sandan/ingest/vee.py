@@ -13,6 +13,7 @@ Timestamps are epoch seconds [s, UTC, interval start]; values are in the point's
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,6 +185,48 @@ def spikes(value: FloatArray, *, k: float = 20.0, window: int = 9, min_context: 
     return np.asarray(out, dtype=bool)
 
 
+def spikes_by_run(value: FloatArray, starts: IntArray, *, k: float = 20.0, window: int = 9,
+                  min_context: int = 8) -> BoolArray:
+    """:func:`spikes` of many series at once: ``value`` holds the series one after another (each
+    sorted by time), ``starts`` the position where each begins.  The same answer as calling
+    :func:`spikes` per series (finite values: NaN and infinities are rejected before), in a few array
+    operations instead of one pandas call per series."""
+    v = np.abs(np.asarray(value, dtype=np.float64))
+    n = len(v)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    first = np.asarray(starts, dtype=np.int64)
+    ends = np.r_[first[1:], n]
+    run_of = np.repeat(np.arange(len(first)), ends - first)
+    lo, hi = first[run_of], ends[run_of]
+    judged = (hi - lo) >= max(min_context, 3)
+    if not judged.any():
+        return out
+    scale = np.zeros(len(first))
+    for r in np.flatnonzero((ends - first) >= max(min_context, 3)).tolist():
+        part = v[first[r]:ends[r]]
+        nonzero = part[(part > 0) & np.isfinite(part)]
+        scale[r] = float(np.median(nonzero)) if len(nonzero) else 0.0
+    # the centred window of each position, cut at its series' ends (pandas' rolling(center=True))
+    offsets = np.arange(window, dtype=np.int64) - (window - 1 - (window - 1) // 2)
+    at = np.arange(n, dtype=np.int64)[:, None] + offsets[None, :]
+    inside = (at >= lo[:, None]) & (at < hi[:, None])
+    cells = np.where(inside, v[np.clip(at, 0, n - 1)], np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window (a NaN reading alone)
+        median = np.maximum(np.nanmedian(cells, axis=1), scale[run_of])
+    before = np.concatenate(([np.inf], v[:-1]))
+    after = np.concatenate((v[1:], [np.inf]))
+    position = np.arange(n)
+    # at a series' ends, judge by the one neighbour there is
+    prev: FloatArray = np.where(position == lo, after, before)
+    nxt: FloatArray = np.where(position == hi - 1, before, after)
+    with np.errstate(invalid="ignore"):
+        out = judged & (median > 0) & (v > k * median) & (prev * k < v) & (nxt * k < v)
+    return np.asarray(out, dtype=bool)
+
+
 def flat_lines(value: FloatArray, *, run: int = 12, ignore_zero: bool = True) -> BoolArray:
     """Readings inside runs of ``run`` or more identical values (a stuck sensor or a frozen
     gateway); zeros are ignored by default (a plant that is off reads zero)."""
@@ -291,4 +334,4 @@ def estimate_gaps(ts_s: IntArray, value: FloatArray, interval_s: int, *, max_gap
 
 __all__ = ["DEFAULT", "RULES", "Estimate", "Findings", "RegisterCheck", "Rule", "VeeConfig", "before_active",
            "estimate_gaps", "flat_lines", "in_future", "negative_interval", "not_finite", "off_grid",
-           "out_of_range", "register_deltas", "spikes"]
+           "out_of_range", "register_deltas", "spikes", "spikes_by_run"]
