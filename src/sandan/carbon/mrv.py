@@ -28,10 +28,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 GENESIS = "0" * 64
 BUNDLE_FORMAT = "sandan-mrv-bundle/1"
 
-#: Status after each ledger event (the report's status is its last event's).
-STATUS_AFTER = {"created": "draft", "assigned": "draft", "submitted": "submitted", "finding": "under_review",
-                "answer": "under_review", "corrections_requested": "corrections_requested",
-                "statement": "verified"}
+#: Status after each ledger event that moves it (the report's status is that of the last such event;
+#: an assignment or the company's answer leaves it as it was).
+STATUS_AFTER = {"created": "draft", "submitted": "submitted", "finding": "under_review",
+                "corrections_requested": "corrections_requested", "statement": "verified"}
 
 
 def canonical(value: Any) -> bytes:
@@ -77,6 +77,14 @@ def public_key_b64(key: Ed25519PrivateKey) -> str:
 def key_fingerprint(public_b64: str) -> str:
     """SHA-256 of the raw public key, first 16 hex digits: what a verification body publishes."""
     return hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:16]
+
+
+def is_key(public_b64: str, trusted: str) -> bool:
+    """Whether ``trusted`` (a base64 public key or its fingerprint) names the key ``public_b64``."""
+    try:
+        return trusted in (public_b64, key_fingerprint(public_b64))
+    except ValueError:
+        return False
 
 
 def sign(key: Ed25519PrivateKey, body: Mapping[str, Any]) -> str:
@@ -158,7 +166,7 @@ def _statement_problems(statement: Mapping[str, Any], bundle: Mapping[str, Any],
     public = str(statement.get("public_key", ""))
     if not signature_valid(public, str(statement.get("signature", "")), body):
         problems.append("statement: the Ed25519 signature does not match its body")
-    if trusted_key and trusted_key not in (public, key_fingerprint(public) if public else ""):
+    if trusted_key and not is_key(public, trusted_key):
         problems.append("statement: signed by a key other than the trusted one")
     versions = {str(v.get("version")): v for v in bundle.get("versions", [])}
     signed = versions.get(str(body.get("version")))
