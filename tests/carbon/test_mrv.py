@@ -4,9 +4,7 @@ corrections as new versions, an Ed25519-signed statement, an append-only hash ch
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,43 +12,15 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from sandan.app import create_app
 from sandan.carbon import mrv, service
 from sandan.carbon.models import MrvVersion
 from sandan.cli import app as sandan_app
-from sandan.core.auth.models import Role
 from sandan.core.errors import Conflict
-from sandan.db import Database
-from tests.api.support import ApiClient, _user, api_settings, bearer, connection_of
-from tests.carbon.world import Plant, daily, make_plant
+from tests.api.support import connection_of
+from tests.carbon.conftest import Case
 from tests.factories import system
 
 API = "/api/v1"
-
-
-class Case:
-    def __init__(self, db: Database, client: ApiClient, plant: Plant, tokens: dict[str, str]) -> None:
-        self.db, self.client, self.plant, self.tokens = db, client, plant, tokens
-
-    def call(self, who: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return self.client.request(method, API + path, headers=bearer(self.tokens[who]), json=body)
-
-
-@pytest.fixture
-def case(db: Database) -> Iterator[Case]:
-    with db.session() as s:
-        plant = make_plant(s, 7)
-        daily(s, plant.points["kwh"], dt.date(2023, 3, 1), [1000.0] * 31)
-        daily(s, plant.points["gas"], dt.date(2023, 3, 1), [100.0] * 31)
-        # users without a password (no Argon2 cost), each with a bearer token
-        company = plant.company_id
-        tokens = {"verifier": _user(s, Role.verifier, "kim@verifier.kr")[0],
-                  "other_verifier": _user(s, Role.verifier, "lee@verifier.kr")[0],
-                  "admin": _user(s, Role.company_admin, "admin@plant7.kr", company_id=company)[0],
-                  "member": _user(s, Role.company_member, "member@plant7.kr", company_id=company)[0]}
-    client = ApiClient(create_app(db, api_settings()), raise_server_exceptions=False)
-    with client:
-        yield Case(db, client, plant, tokens)
 
 
 def _submitted(case: Case) -> int:
