@@ -49,7 +49,7 @@ def test_periods_are_korean_calendar() -> None:
                                   "quarter")
     assert inventory.period_bounds("2026-12")[1] == dt.datetime(2027, 1, 1, tzinfo=KST)
     assert inventory.period_bounds("2026")[2] == "year"
-    for bad in ("2026-13", "2026-Q5", "26", "2026-1"):
+    for bad in ("2026-13", "2026-Q5", "26", "2026-1", "0000", "9999-01"):
         with pytest.raises(InvalidInput):
             inventory.period_bounds(bad)
 
@@ -69,3 +69,13 @@ def test_market_based_never_exceeds_residual_when_instruments_are_cleaner(kwh: f
     instruments = [Instrument(f"i{i}", mwh * s / total * 0.999, 0.0) for i, s in enumerate(shares)]
     co2e, _ = inventory.electricity_market(kwh, instruments, residual)
     assert 0 <= co2e <= kwh * residual * (1 + 1e-9) + 1e-9
+
+
+def test_demo_reports_the_last_closed_korean_month() -> None:
+    from sandan.core.timeutil import to_epoch_s
+    from sandan.demo.carbon import last_full_month
+
+    # 2026-03-01 08:59 KST is still 28 February in UTC but March in Korea: the last closed month is February
+    now = to_epoch_s(dt.datetime(2026, 3, 1, 8, 59, tzinfo=KST))
+    assert last_full_month(now) == ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 3, 1))
+    assert last_full_month(to_epoch_s(dt.datetime(2026, 1, 15, tzinfo=KST)))[0] == "2025-12"

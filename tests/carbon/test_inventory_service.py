@@ -150,3 +150,36 @@ def test_steel_plant_2018_scope2_against_its_co2_column(db: Database, steel_csv:
     assert line["readings"]["present"] == 35040
     assert line["readings"]["expected"] == 35040
     assert line["dq_score"] == 1.5
+
+
+def test_product_footprints_sum_exactly_to_the_site_total(db: Database) -> None:
+    with db.session() as s:
+        plant = make_plant(s, 5)
+        daily(s, plant.points["kwh"], MARCH_2023, [1000.0] * 31)
+        daily(s, plant.points["gas"], MARCH_2023, [100.0] * 31)
+        daily(s, plant.points["diesel"], MARCH_2023, [10.0] * 31)
+        for code, quantity, mass_kg, hours in (("coil", 100.0, 60_000.0, 10.0), ("wire", 400.0, 40_000.0, 30.0)):
+            service.add_production(s, plant.company_id, {"site_id": plant.site_id, "period": "2023-03",
+                                                         "product_code": code, "declared_unit": "t",
+                                                         "quantity": quantity, "mass_kg": mass_kg,
+                                                         "machine_hours": hours})
+        by_mass = service.product_footprints(s, plant.company_id, "2023-03", gwp_set="AR5", basis="mass")
+        by_hours = service.product_footprints(s, plant.company_id, "2023-03", gwp_set="AR5", basis="machine_hours")
+        empty = service.product_footprints(s, plant.company_id, "2023-04", gwp_set="AR5")
+    # site total AR5 (see SCOPE1 and SCOPE2 above): 7,515.575024 + 12,936.3 = 20,451.875024 kg = 20,451,875 g
+    total_g = round((SCOPE1["AR5"] + SCOPE2) * 1000)
+    assert total_g == 20_451_875
+    assert by_mass["total_g"] == total_g
+    coil, wire = by_mass["products"]
+    # by mass 60 t : 40 t → 12,271,125 g and 8,180,750 g (exact shares, no remainder)
+    assert (coil["allocated_g"], wire["allocated_g"]) == (12_271_125, 8_180_750)
+    assert coil["allocated_g"] + wire["allocated_g"] == total_g
+    # per declared unit: coil 12,271.125 kg / 100 t = 122.71125 kgCO2e/t
+    assert coil["pcf_kg_per_unit"] == pytest.approx(122.71125)
+    # by machine hours 10 h : 30 h → 5,112,968.75 and 15,338,906.25 g → floors 5,112,968 + 15,338,906 = 20,451,874;
+    # the 1 g left goes to the larger remainder (0.75 vs 0.25): coil 5,112,969 g
+    coil_h, wire_h = by_hours["products"]
+    assert (coil_h["allocated_g"], wire_h["allocated_g"]) == (5_112_969, 15_338_906)
+    assert by_hours["allocated_g"] == total_g
+    assert empty["products"] == []
+    assert "no_production" in {w["code"] for w in empty["warnings"]}

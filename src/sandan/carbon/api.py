@@ -7,7 +7,7 @@ policy lets read them: the company, its complex's operator and auditors, the ass
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -19,6 +19,7 @@ from sandan.carbon.schemas import (
     FindingCreate,
     GwpChoice,
     InstrumentCreate,
+    ProductionCreate,
     ReportCreate,
     StatementCreate,
 )
@@ -135,3 +136,20 @@ def issue_statement(request: Request, session: SessionDep, report_id: IdPath, da
                                         assurance=data.assurance, opinion=data.opinion, conclusion=data.conclusion,
                                         materiality_pct=data.materiality_pct)
     return service.statement_dict(statement)
+
+
+@router.post("/carbon/companies/{company_id}/production", status_code=201, responses=BODY_PROBLEMS)
+def add_production(session: SessionDep, company_id: IdPath, data: ProductionCreate) -> Any:
+    row = service.add_production(session, company_id, data.model_dump())
+    return {"id": row.id, "company_id": row.company_id, "site_id": row.site_id, "period": row.period,
+            "product_code": row.product_code, "quantity": row.quantity, "declared_unit": row.declared_unit}
+
+
+@router.get("/carbon/companies/{company_id}/footprints")
+def get_footprints(session: SessionDep, company_id: IdPath, period: PeriodQuery = None, gwp_set: GwpChoice = "AR5",
+                   basis: Literal["mass", "machine_hours", "economic_value"] = "mass", site_id: IdQuery = None,
+                   scope2: Literal["location", "market"] = "location") -> Any:
+    """Product carbon footprints: the site's scope 1 + 2 allocated to its products (sums exactly)."""
+    label = period or str(now_utc().astimezone(KST).year)
+    return service.product_footprints(session, company_id, label, gwp_set=gwp_set, basis=basis, site_id=site_id,
+                                      scope2=scope2)

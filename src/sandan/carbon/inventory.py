@@ -183,6 +183,8 @@ def period_bounds(label: str) -> tuple[dt.datetime, dt.datetime, str]:
         raise InvalidInput(f"'{label}' is not a period; write a year (2026), a quarter (2026-Q1) or a month "
                            "(2026-03)", field="period")
     year = int(m.group(1))
+    if not 1990 <= year <= 2100:
+        raise InvalidInput(f"{year} is outside the years sandan reports (1990-2100)", field="period")
     if m.group(2):
         first, months, kind = int(m.group(2)), 1, "month"
     elif m.group(3):

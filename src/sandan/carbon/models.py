@@ -62,6 +62,27 @@ class ContractualInstrument(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
 
 
+class ProductionRecord(Base):
+    """What a site produced of one product in a period (YYYY, YYYY-Qn, YYYY-MM): ``quantity`` in its
+    declared unit, and the allocation bases: ``mass_kg`` [kg], ``machine_hours`` [h], ``value_krw`` [KRW]."""
+
+    __tablename__ = "carbon_production"
+    __table_args__ = (UniqueConstraint("site_id", "period", "product_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    period: Mapped[str] = mapped_column(String(10))
+    product_code: Mapped[str] = mapped_column(String(80))
+    product_name: Mapped[str] = mapped_column(String(200), default="")
+    declared_unit: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[float] = mapped_column(Float)
+    mass_kg: Mapped[float] = mapped_column(Float, default=0.0)
+    machine_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    value_krw: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
+
+
 class MrvReport(Base):
     """An emission report of a company for a period (its boundary: the company or one site).
 

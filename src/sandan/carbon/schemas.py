@@ -90,3 +90,22 @@ class StatementCreate(WriteModel):
     materiality_pct: float = Field(default=5.0, gt=0, le=100)
     opinion: Literal["unmodified", "qualified", "adverse", "disclaimer"]
     conclusion: str = Field(min_length=1, max_length=5000)
+
+
+class ProductionCreate(WriteModel):
+    """What a site produced of one product in a period, with the values the allocation may use."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"site_id": 1, "period": "2026-03", "product_code": "HR-COIL-2.0", "product_name": "열연코일 2.0 mm",
+         "declared_unit": "t", "quantity": 120.0, "mass_kg": 120000.0, "machine_hours": 300.0,
+         "value_krw": 96000000}]})
+
+    site_id: RowId
+    period: str = Period
+    product_code: str = Field(min_length=1, max_length=80)
+    product_name: str = Field(default="", max_length=200)
+    declared_unit: str = Field(min_length=1, max_length=20)
+    quantity: float = Field(gt=0, le=1e12)
+    mass_kg: float = Field(default=0.0, ge=0, le=1e12)
+    machine_hours: float = Field(default=0.0, ge=0, le=1e9)
+    value_krw: int = Field(default=0, ge=0, le=10**15)

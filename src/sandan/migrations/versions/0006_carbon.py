@@ -1,4 +1,4 @@
-"""carbon: entered activity data, contractual instruments, MRV reports, versions, findings, statements, ledger
+"""carbon: entered activity data, contractual instruments, production records, MRV reports, versions, findings, statements, ledger
 
 Revision ID: 0006
 Revises: 0005
@@ -55,6 +55,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_carbon_instruments_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_carbon_instruments_site_id'), ['site_id'], unique=False)
 
+    op.create_table('carbon_production',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('product_code', sa.String(length=80), nullable=False),
+    sa.Column('product_name', sa.String(length=200), nullable=False),
+    sa.Column('declared_unit', sa.String(length=20), nullable=False),
+    sa.Column('quantity', sa.Float(), nullable=False),
+    sa.Column('mass_kg', sa.Float(), nullable=False),
+    sa.Column('machine_hours', sa.Float(), nullable=False),
+    sa.Column('value_krw', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_carbon_production_company_id_companies')),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_carbon_production_site_id_sites')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_carbon_production')),
+    sa.UniqueConstraint('site_id', 'period', 'product_code', name=op.f('uq_carbon_production_site_id'))
+    )
+    with op.batch_alter_table('carbon_production', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_carbon_production_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_carbon_production_site_id'), ['site_id'], unique=False)
+
     op.create_table('mrv_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -72,12 +94,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mrv_reports_company_id'), ['company_id'], unique=False)
 
     op.create_table('mrv_assignments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('verifier_user_id', sa.Integer(), nullable=False),
     sa.Column('verifier_name', sa.String(length=200), nullable=False),
     sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_mrv_assignments_company_id_companies')),
     sa.ForeignKeyConstraint(['report_id'], ['mrv_reports.id'], name=op.f('fk_mrv_assignments_report_id_mrv_reports')),
     sa.ForeignKeyConstraint(['verifier_user_id'], ['users.id'], name=op.f('fk_mrv_assignments_verifier_user_id_users')),
@@ -90,9 +112,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mrv_assignments_verifier_user_id'), ['verifier_user_id'], unique=False)
 
     op.create_table('mrv_findings',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('author_role', sa.String(length=20), nullable=False),
@@ -101,6 +120,9 @@ def upgrade() -> None:
     sa.Column('requires_correction', sa.Boolean(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_mrv_findings_company_id_companies')),
     sa.ForeignKeyConstraint(['report_id'], ['mrv_reports.id'], name=op.f('fk_mrv_findings_report_id_mrv_reports')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mrv_findings')),
@@ -111,9 +133,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mrv_findings_report_id'), ['report_id'], unique=False)
 
     op.create_table('mrv_ledger',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('event', sa.String(length=30), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
@@ -121,6 +140,9 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_mrv_ledger_company_id_companies')),
     sa.ForeignKeyConstraint(['report_id'], ['mrv_reports.id'], name=op.f('fk_mrv_ledger_report_id_mrv_reports')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mrv_ledger')),
@@ -131,14 +153,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mrv_ledger_report_id'), ['report_id'], unique=False)
 
     op.create_table('mrv_statements',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
     sa.Column('signature', sa.String(length=200), nullable=False),
     sa.Column('public_key', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_mrv_statements_company_id_companies')),
     sa.ForeignKeyConstraint(['report_id'], ['mrv_reports.id'], name=op.f('fk_mrv_statements_report_id_mrv_reports')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mrv_statements'))
@@ -148,14 +170,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mrv_statements_report_id'), ['report_id'], unique=False)
 
     op.create_table('mrv_versions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('content', sa.JSON(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('submitted_by', sa.String(length=200), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_mrv_versions_company_id_companies')),
     sa.ForeignKeyConstraint(['report_id'], ['mrv_reports.id'], name=op.f('fk_mrv_versions_report_id_mrv_reports')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mrv_versions')),
@@ -197,6 +219,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mrv_reports_company_id'))
 
     op.drop_table('mrv_reports')
+    with op.batch_alter_table('carbon_production', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_carbon_production_site_id'))
+        batch_op.drop_index(batch_op.f('ix_carbon_production_company_id'))
+
+    op.drop_table('carbon_production')
     with op.batch_alter_table('carbon_instruments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_carbon_instruments_site_id'))
         batch_op.drop_index(batch_op.f('ix_carbon_instruments_company_id'))
