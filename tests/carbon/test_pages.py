@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+
+import pytest
 
 from tests.carbon.conftest import Case
 
@@ -55,3 +59,17 @@ def test_mrv_pages_for_company_and_verifier(case: Case) -> None:
     # the company cannot sign; the member cannot submit
     assert case.page("admin", f"{report}/statement", {"assurance": "limited", "opinion": "unmodified",
                                                       "conclusion": "x"}).status_code == 403
+
+
+def test_inventory_exports_its_lines_as_csv_and_xlsx(case: Case) -> None:
+    path = f"/carbon/companies/{case.plant.company_id}/inventory?period=2023-03&gwp_set=AR5"
+    csv_text = case.call("admin", "GET", path + "&format=csv")
+    assert csv_text.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(csv_text.text.lstrip("\ufeff"))))
+    location = [r for r in rows if r["method"] in ("", "location")]
+    # electricity 12,936.3 kg + city gas 6,702.039575 kg (AR5) = 19,638.339575 kg
+    assert sum(float(r["co2e_kg"]) for r in location) == pytest.approx(12_936.3 + 6_702.039575)
+    assert {r["factor_ids"] for r in rows} >= {"kr-grid-2023", "fuel-city-gas"}
+    xlsx = case.call("admin", "GET", path + "&format=xlsx")
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"

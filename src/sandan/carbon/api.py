@@ -23,7 +23,15 @@ from sandan.carbon.schemas import (
     ReportCreate,
     StatementCreate,
 )
-from sandan.core.http import BODY_PROBLEMS, SIGNED_IN_PROBLEMS, IdPath, IdQuery, SessionDep
+from sandan.core.http import (
+    BODY_PROBLEMS,
+    FILE_RESPONSES,
+    SIGNED_IN_PROBLEMS,
+    IdPath,
+    IdQuery,
+    SessionDep,
+    export_frame,
+)
 from sandan.core.timeutil import KST, now_utc
 
 router = APIRouter(tags=["carbon"], responses=SIGNED_IN_PROBLEMS)
@@ -42,13 +50,18 @@ def list_factors(session: SessionDep) -> Any:
             "gwp": factors.gwp_table(), "refrigerant_blends": factors.refrigerant_blends()}
 
 
-@router.get("/carbon/companies/{company_id}/inventory")
+@router.get("/carbon/companies/{company_id}/inventory", responses=FILE_RESPONSES)
 def get_inventory(session: SessionDep, company_id: IdPath, period: PeriodQuery = None, gwp_set: GwpChoice = "AR5",
-                  site_id: IdQuery = None, grid_factor: GridQuery = None) -> Any:
-    """Scope 1 and 2 (location- and market-based) with every figure's calculation trace."""
+                  site_id: IdQuery = None, grid_factor: GridQuery = None,
+                  format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+    """Scope 1 and 2 (location- and market-based) with every figure's calculation trace; ``csv`` and
+    ``xlsx`` give the lines as a table."""
     label = period or str(now_utc().astimezone(KST).year)
-    return service.compute_inventory(session, company_id, label, gwp_set, site_id=site_id,
-                                     grid_factor_id=grid_factor)
+    answer = service.compute_inventory(session, company_id, label, gwp_set, site_id=site_id,
+                                       grid_factor_id=grid_factor)
+    if format == "json":
+        return answer
+    return export_frame(service.lines_frame(answer), format, f"inventory-{company_id}-{label}")
 
 
 def _activity(row: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -134,6 +135,25 @@ def compute_inventory(session: Session, company_id: int, period: str, gwp_set: s
             "totals_kg": totals, "totals_t": {k.replace("_kg", "_t"): v / 1000 for k, v in totals.items()},
             "dq_score": inventory.weighted_dq([line for line in lines if line.method != "market"]),
             "warnings": warnings}
+
+
+LINE_COLUMNS = ["scope", "method", "category", "site_id", "source", "activity", "activity_unit", "co2e_kg",
+                "tco2e", "gwp_set", "factor_ids", "readings_present", "readings_expected", "readings_estimated",
+                "dq_score", "formula"]
+
+
+def lines_frame(answer: dict[str, Any]) -> pd.DataFrame:
+    """The lines of an inventory as a table (for CSV and XLSX), one row per figure."""
+    rows = []
+    for line in answer["lines"]:
+        readings = line["readings"] or {}
+        rows.append({**{k: line[k] for k in ("scope", "method", "category", "site_id", "source", "activity",
+                                              "activity_unit", "co2e_kg", "gwp_set", "dq_score", "formula")},
+                     "tco2e": line["co2e_kg"] / 1000,
+                     "factor_ids": " ".join(str(f.get("factor_id") or f.get("table")) for f in line["factors"]),
+                     "readings_present": readings.get("present"), "readings_expected": readings.get("expected"),
+                     "readings_estimated": readings.get("estimated")})
+    return pd.DataFrame(rows, columns=LINE_COLUMNS)
 
 
 def _entered_lines(session: Session, sites: list[Site], start: dt.datetime, end: dt.datetime,
