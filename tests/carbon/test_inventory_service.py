@@ -183,3 +183,25 @@ def test_product_footprints_sum_exactly_to_the_site_total(db: Database) -> None:
     assert by_hours["allocated_g"] == total_g
     assert empty["products"] == []
     assert "no_production" in {w["code"] for w in empty["warnings"]}
+
+
+def test_cbam_from_the_inventory_and_production(db: Database) -> None:
+    with db.session() as s:
+        plant = make_plant(s, 6)
+        daily(s, plant.points["kwh"], MARCH_2023, [1000.0] * 31)
+        daily(s, plant.points["gas"], MARCH_2023, [100.0] * 31)
+        daily(s, plant.points["diesel"], MARCH_2023, [10.0] * 31)
+        for code, mass_kg in (("coil", 60_000.0), ("wire", 40_000.0)):
+            service.add_production(s, plant.company_id, {"site_id": plant.site_id, "period": "2023-03",
+                                                         "product_code": code, "declared_unit": "t",
+                                                         "quantity": mass_kg / 1000, "mass_kg": mass_kg})
+        coil = service.cbam_embedded(s, plant.company_id, "2023-03", cn_code="7208", product_code="coil")
+        nothing = service.cbam_embedded(s, plant.company_id, "2023-04")
+    # coil is 60 of the 100 t: direct 0.6 × 7.515575024 t = 4.5093450144 t; electricity 0.6 × 31 MWh = 18.6 MWh
+    # × 0.4173 = 7.76178 t; SEE_dir = 4.5093450144 / 60 = 0.07515575024; SEE_ind = 7.76178 / 60 = 0.129363
+    embedded = coil["embedded"]
+    assert embedded["see_direct"] == pytest.approx(SCOPE1["AR5"] / 1000 * 0.6 / 60)
+    assert embedded["see_indirect"] == pytest.approx(0.129363)
+    assert embedded["see_total"] == pytest.approx(0.07515575024 + 0.129363)
+    assert nothing["embedded"] is None
+    assert "no_production_mass" in {w["code"] for w in nothing["warnings"]}

@@ -166,3 +166,16 @@ def get_footprints(session: SessionDep, company_id: IdPath, period: PeriodQuery 
     label = period or str(now_utc().astimezone(KST).year)
     return service.product_footprints(session, company_id, label, gwp_set=gwp_set, basis=basis, site_id=site_id,
                                       scope2=scope2)
+
+
+CnCode = Annotated[str, Query(pattern=r"^\d{4}(\d{2}){0,3}$", description="CN code of the good (4 to 10 digits)")]
+
+
+@router.get("/carbon/companies/{company_id}/cbam")
+def get_cbam(session: SessionDep, company_id: IdPath, period: PeriodQuery = None, cn_code: CnCode = "7208",
+             site_id: IdQuery = None,
+             product_code: Annotated[str | None, Query(max_length=80)] = None) -> Any:
+    """CBAM specific embedded emissions (direct and indirect, tCO2e per tonne) of the goods produced."""
+    label = period or str(now_utc().astimezone(KST).year)
+    return service.cbam_embedded(session, company_id, label, cn_code=cn_code, site_id=site_id,
+                                 product_code=product_code)

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sandan.carbon import allocation, factors, inventory, mrv
+from sandan.carbon import allocation, cbam, factors, inventory, mrv
 from sandan.carbon.factors import GwpSet
 from sandan.carbon.inventory import Instrument, Line, ReadingsTrace
 from sandan.carbon.models import (
@@ -550,3 +550,36 @@ def product_footprints(session: Session, company_id: int, period: str, *, gwp_se
             "total_kg": total_kg, "total_g": round(total_kg * 1000),
             "allocated_g": sum(p["allocated_g"] for p in products), "dq_score": answer["dq_score"],
             "products": products, "warnings": warnings}
+
+
+def cbam_embedded(session: Session, company_id: int, period: str, *, cn_code: str = "7208",
+                  site_id: int | None = None, product_code: str | None = None) -> dict[str, Any]:
+    """CBAM specific embedded emissions of the goods a site produced in a period, from its inventory:
+    direct = scope 1, indirect = electricity [MWh] × the location grid factor, activity level = the
+    recorded production mass [t] (of ``product_code``, else of every product).  No precursors (they
+    are entered by the importer's template, not here); emissions of a site making several goods are
+    attributed by mass."""
+    answer = compute_inventory(session, company_id, period, "AR5", site_id=site_id)
+    where = [ProductionRecord.company_id == company_id, ProductionRecord.period == period]
+    if site_id is not None:
+        where.append(ProductionRecord.site_id == site_id)
+    records = list(session.execute(select(ProductionRecord).where(*where)).scalars())
+    total_t = sum(r.mass_kg for r in records) / 1000
+    chosen = [r for r in records if product_code is None or r.product_code == product_code]
+    good_t = sum(r.mass_kg for r in chosen) / 1000
+    electricity = [ln for ln in answer["lines"] if ln["method"] == "location"]
+    mwh = sum(ln["activity"] for ln in electricity) / 1000
+    grid = factors.grid_factor(inventory.period_bounds(period)[0].date(), "location", answer["grid_factor"])
+    warnings = list(answer["warnings"])
+    result: dict[str, Any] | None = None
+    if good_t > 0 and total_t > 0:
+        share = good_t / total_t
+        see = cbam.specific_embedded_emissions(cn_code, good_t, answer["totals_kg"]["scope1_kg"] / 1000 * share,
+                                               mwh * share, factors.electricity_tco2e_per_mwh(grid, "AR5"))
+        result = see.to_dict()
+    else:
+        warnings.append({"code": "no_production_mass", "message": "no production mass is recorded for this period: "
+                         "the activity level of the good is unknown", "data": {"period": period}})
+    return {"company_id": company_id, "site_id": site_id, "period": period, "cn_code": cn_code,
+            "product_code": product_code, "grid_factor": grid.factor_id, "electricity_mwh": mwh,
+            "production_t": good_t, "all_production_t": total_t, "embedded": result, "warnings": warnings}
