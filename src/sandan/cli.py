@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sandan.carbon.cli import app as mrv_app
 from sandan.core.auth.models import OrgKind, Role
 from sandan.core.errors import DomainError
 from sandan.devices.cli import app as simulate_app
@@ -30,6 +31,7 @@ app.add_typer(simulate_app, name="simulate")
 ingest_app = typer.Typer(help="Ways in for readings: services that receive telemetry", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 ingest_app.command("mqtt")(mqtt_command)
+app.add_typer(mrv_app, name="mrv")
 console = Console()
 
 

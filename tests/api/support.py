@@ -10,6 +10,7 @@ The world (``world`` fixture):
   node with a device, and a second user with a token;
 * each main meter is allow-listed for control (0..100) with one requested command, addressed to the
   gateway of company A's device account (tests/commands/world.py);
+* each company has a draft MRV report (carbon) for March 2026, no verifier assigned;
 * one token per role: platform_admin, complex_operator of GY, company_admin / company_member /
   device / auditor of A, auditor of complex GY, verifier.
 """
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from sandan.app import create_app
 from sandan.bootstrap import create_user_with_role
+from sandan.carbon.service import create_report
 from sandan.core.auth.models import Role
 from sandan.core.auth.service import create_token
 from sandan.core.tenancy import schemas, service
@@ -152,6 +154,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)       # role -> bearer token
     own_token_id: dict[str, int] = field(default_factory=dict)  # role -> id of that token
     commands: dict[str, int] = field(default_factory=dict)      # a requested control command per tenant
+    reports: dict[str, int] = field(default_factory=dict)       # a draft MRV report per tenant
 
     @property
     def conn(self) -> Connection:
@@ -205,6 +208,7 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
             s.flush()
             s.add(SparkplugDevice(company_id=tenant.company_id, node_id=node.id, device="meter-1", online=True))
         commands = add_controls(s, tenants)
+        reports = {name: create_report(s, t.company_id, "2026-03", "AR5").id for name, t in tenants.items()}
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),
@@ -221,4 +225,4 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports)

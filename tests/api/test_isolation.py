@@ -68,13 +68,15 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
         ("POST", f"{API}/ingest"),
         # a gateway's poll: the confirmed commands addressed to the calling device account, nothing
         # for anyone else (tests/commands)
-        ("GET", f"{API}/gateway/commands")}
+        ("GET", f"{API}/gateway/commands"),
+        # the emission-factor library: reference data, the same answer for everyone
+        ("GET", f"{API}/carbon/factors")}
 
 #: Which row an id parameter points at (``parent_id`` of a new asset is an area, ``asset_id`` an
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
             "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
-            "command_id": "command"}
+            "command_id": "command", "report_id": "report"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -104,6 +106,11 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # acknowledgements come from the gateway a command was sent to; the world's commands are only
     # requested, so every role is refused here (the acknowledged path is tested in tests/commands)
     "gateway": {},
+    # the carbon domain's company side (entered data, reports, submission, assignment, answers): admins
+    "carbon": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # the verifier's side: only the verifier assigned to a report; the world assigns none, so every
+    # role is refused here (the assigned path is tested in tests/carbon)
+    "verification": {},
 }
 
 
@@ -230,7 +237,7 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "site": lambda: t.site_id, "asset": lambda: world.spare_asset[tenant], "area": lambda: t.area_id,
             "line": lambda: t.line_id,
             "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
-            "command": lambda: world.commands[tenant]}[kind]()
+            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:

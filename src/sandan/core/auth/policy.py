@@ -14,7 +14,7 @@ rows.
 | company_member    | its company                                      | readings of its company             |
 | device            | its company (to map its points)                  | readings of its company             |
 | auditor           | the scope of its organisation, read-only         | nothing                             |
-| verifier          | only what a company grants it (MRV issue)        | nothing yet                         |
+| verifier          | only the rows of what it is assigned (a grant)   | new rows of what it is assigned     |
 
 Complexes are public reference data: every signed-in principal reads them.  Their energy totals
 are not: a complex's group series is for the platform, its operator and its auditors.
@@ -22,7 +22,15 @@ are not: a complex's group series is for the platform, its operator and its audi
 Which rows belong to a company is found, not listed: every mapped table with a ``company_id``
 column is filtered to the companies the principal reads, and written only by admins of the
 row's company — also by its members and devices when the model says
-``__policy_writers__ = "readings"`` (data they bring in, like readings).  A table without
+``__policy_writers__ = "readings"`` (data they bring in, like readings).
+
+Grants are found the same way.  A mapped table that says ``__policy_grant_source__ = (role, scope,
+user column, object column)`` (an assignment, e.g. a verifier assigned to an MRV report) gives
+each of its rows' users with that role the grant ``(scope, object id)``; a company-owned table
+that says ``__policy_grant_scope__ = (scope, column)`` is then also readable where ``column``
+holds a granted id, and one that also says ``__policy_grant_writes__ = True`` takes new rows from
+the grantee for its granted ids (never changes or deletions: what a verifier adds is a finding or
+a statement, appended).  A table without
 ``company_id`` and without a rule here is reference data: read by all, written by the platform
 admin only.  A changed row is checked against its company before and after the change, so a
 row cannot be moved into or out of a company the principal may not write.
@@ -75,6 +83,7 @@ class Principal:
     complexes_read: frozenset[int] = frozenset()
     roles: frozenset[str] = field(default_factory=frozenset)
     is_device: bool = False
+    grants: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:
@@ -122,7 +131,30 @@ def principal_for(session: Session, user: User) -> Principal:
     return Principal(user_id=user.id, name=user.email, is_admin=is_admin, read_all=read_all,
                      companies_read=frozenset(read), companies_admin=frozenset(admin),
                      companies_readings=frozenset(readings), complexes_operated=frozenset(operated),
-                     complexes_read=frozenset(complexes_read), roles=frozenset(roles), is_device=user.is_device)
+                     complexes_read=frozenset(complexes_read), roles=frozenset(roles), is_device=user.is_device,
+                     grants=_grants_of(session, user, roles))
+
+
+def grant_sources() -> tuple[type[Any], ...]:
+    """Every mapped class that hands out grants (``__policy_grant_source__``)."""
+    return tuple(m.class_ for m in Base.registry.mappers if hasattr(m.class_, "__policy_grant_source__"))
+
+
+def _grants_of(session: Session, user: User, roles: set[str]) -> frozenset[tuple[str, int]]:
+    """The ``(scope, object id)`` grants of ``user`` from every grant source of one of its roles."""
+    out: set[tuple[str, int]] = set()
+    for source in grant_sources():
+        role, scope, user_column, object_column = source.__policy_grant_source__
+        if role in roles:
+            rows = session.execute(select(getattr(source, object_column))
+                                   .where(getattr(source, user_column) == user.id)).scalars()
+            out.update((scope, int(object_id)) for object_id in rows)
+    return frozenset(out)
+
+
+def _granted(model: type[Any], p: Principal) -> list[int]:
+    scope = getattr(model, "__policy_grant_scope__", None)
+    return sorted(i for s, i in p.grants if scope is not None and s == scope[0])
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -137,11 +169,18 @@ def _company_filter(column: Any, p: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+def _company_or_granted(model: Any, p: Principal) -> ColumnElement[bool]:
+    granted = _granted(model, p)
+    if not granted:
+        return _company_filter(model.company_id, p)
+    return or_(_company_filter(model.company_id, p), getattr(model, model.__policy_grant_scope__[1]).in_(granted))
+
+
 def read_criteria(p: Principal) -> list[Any]:
     """The loader criteria that restrict every SELECT to what ``p`` may read."""
     if p.read_all:
         return []
-    criteria = [with_loader_criteria(model, _company_filter(model.company_id, p), include_aliases=True)
+    criteria = [with_loader_criteria(model, _company_or_granted(model, p), include_aliases=True)
                 for model in company_owned()]
     company_clauses: list[ColumnElement[bool]] = []
     if p.companies_read:
@@ -194,6 +233,10 @@ def may_write(p: Principal, obj: Any, session: Session) -> bool:
     if isinstance(obj, ApiToken):
         return all(user_id == p.user_id for (user_id,) in _before_and_after(obj, "user_id"))
     if isinstance(obj, company_owned()):
+        if getattr(obj, "__policy_grant_writes__", False) and not inspect(obj).persistent:
+            scope, column = obj.__policy_grant_scope__
+            if (scope, getattr(obj, column)) in p.grants:
+                return True
         writers = p.companies_readings if getattr(obj, "__policy_writers__", "admin") == "readings" \
             else p.companies_admin
         return all(company_id in writers for (company_id,) in _before_and_after(obj, "company_id"))
