@@ -1,7 +1,72 @@
-"""HTTP API of the energy domain, mounted under ``/api/v1`` by :mod:`sandan.app`."""
+"""HTTP API of the energy domain, mounted under ``/api/v1`` by :mod:`sandan.app`.
+
+Reads hang under ``/companies/{company_id}/energy/…`` (whoever may see the company); the supply
+contract is written through ``/energy/contracts/{company_id}`` (its company's admins).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-router = APIRouter(tags=["energy"])
+from fastapi import APIRouter, Query
+
+from sandan.core.errors import InvalidInput
+from sandan.core.http import BODY_PROBLEMS, SIGNED_IN_PROBLEMS, IdPath, SessionDep
+from sandan.energy import schemas, service, tariff
+
+router = APIRouter(tags=["energy"], responses=SIGNED_IN_PROBLEMS)
+
+#: Meter data are looked up between these dates.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+RulesYear = Annotated[int | None, Query(ge=2023, le=2100, description=(
+    "price each metered day with the rules of the same day in this year (seasons, weekdays and holidays stay "
+    "those of the metered dates); default: the rules in force on the metered dates"))]
+Period = Literal["light", "mid", "peak"]
+
+
+def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if not EARLIEST <= aware <= LATEST:
+        raise InvalidInput(f"{name} must lie between 1970-01-01 and 2100-01-01", field=name)
+    return aware
+
+
+@router.get("/companies/{company_id}/energy/contract", response_model=schemas.ContractRead)
+def get_contract(session: SessionDep, company_id: IdPath) -> Any:
+    """The company's KEPCO supply contract (the default 산업용(을) 고압A 선택II until one is entered)."""
+    return service.get_contract(session, company_id).to_dict()
+
+
+@router.put("/energy/contracts/{company_id}", response_model=schemas.ContractRead, responses=BODY_PROBLEMS)
+def put_contract(session: SessionDep, company_id: IdPath, data: schemas.ContractPut) -> Any:
+    """Enter or change the company's supply contract (company admins, the platform)."""
+    contract = tariff.Contract(data.tariff, data.voltage, data.choice, data.contract_kw, data.deferred_reform,
+                               data.reactive_metered)
+    return service.put_contract(session, company_id, contract).to_dict()
+
+
+@router.get("/companies/{company_id}/energy/bills", response_model=schemas.BillsRead)
+def bills(session: SessionDep, company_id: IdPath, start: dt.datetime | None = None, end: dt.datetime | None = None,
+          rules_year: RulesYear = None,
+          choice: Annotated[schemas.Choice | None, Query(description="what-if: another rate choice")] = None) -> Any:
+    """Monthly KEPCO bills (calendar months, KST) from the company's 15-minute meter data: each line
+    worked out (kWh × rate, billing demand × basic rate, power factor), VAT, fund, amount billed.
+    Default range: the 12 months up to the current one."""
+    result = service.company_bills(session, company_id, _aware(start, "start"), _aware(end, "end"),
+                                   rules_year=rules_year, choice=choice)
+    return result.to_dict()
+
+
+@router.get("/companies/{company_id}/energy/what-if", response_model=schemas.WhatIfRead)
+def what_if(session: SessionDep, company_id: IdPath, start: dt.datetime | None = None, end: dt.datetime | None = None,
+            rules_year: RulesYear = None,
+            shift_kwh_per_day: Annotated[float, Query(ge=0, le=10_000_000, allow_inf_nan=False,
+                                                      description="energy moved each day [kWh]")] = 0.0,
+            from_period: Period = "peak", to_period: Period = "light") -> Any:
+    """The same load under each rate choice, and the saving from shifting load between periods."""
+    return service.what_if(session, company_id, _aware(start, "start"), _aware(end, "end"), rules_year=rules_year,
+                           shift_kwh_per_day=shift_kwh_per_day, from_period=from_period, to_period=to_period)

@@ -272,7 +272,8 @@ def power_factors(meter: pd.DataFrame, rule_lag: tuple[int, int], rule_lead: tup
 
 # --- the bill ----------------------------------------------------------------------------------------
 
-def _months_back(month: dt.date, n: int) -> dt.date:
+def months_back(month: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months before ``month`` (negative ``n``: after)."""
     y, m = divmod(month.year * 12 + month.month - 1 - n, 12)
     return dt.date(y, m + 1, 1)
 
@@ -289,7 +290,7 @@ def billing_demand(month: dt.date, month_max_kw: int, history: Mapping[dt.date, 
     best, source = month_max_kw, month
     missing: list[str] = []
     for n in range(1, 12):
-        prior = _months_back(month, n)
+        prior = months_back(month, n)
         if prior.month not in DEMAND_WINDOW_MONTHS:
             continue
         if prior not in history:
@@ -312,6 +313,26 @@ def _sums(values: pd.Series, version: pd.Series, period: pd.Series) -> dict[tupl
     """Sum of ``values`` per (rates version, load period)."""
     grouped = values.groupby([version, period]).sum()
     return {(key[0], str(key[1])): float(v) for key, v in zip(grouped.index, grouped.to_numpy(), strict=True)}
+
+
+def monthly_demands(meter: pd.DataFrame, contract: Contract, first: dt.date, before: dt.date, *,
+                    rules_year: int | None = None, interval_s: int = 900,
+                    tables: TariffTables | None = None) -> dict[dt.date, int]:
+    """Largest mid/peak 15-minute demand [kW, 1 kW half-up] of each month from ``first`` up to
+    (not including) ``before`` that has meter data: the history :func:`billing_demand` needs."""
+    data = _check_meter(meter)
+    lo, hi = pd.Timestamp(first, tz=KST), pd.Timestamp(before, tz=KST)
+    data = data[(data.index >= lo) & (data.index < hi)]
+    if data.empty:
+        return {}
+    pos = classify(pd.DatetimeIndex(data.index), contract, tables, rules_year=rules_year)
+    demand_kw = data["kwh"] * (3600 / interval_s)
+    month = pos["day"].map(lambda d: d.replace(day=1))
+    counting = pos["period"].isin(["mid", "peak"])
+    out = {m: 0 for m in pd.unique(month)}
+    for m, kw in demand_kw[counting].groupby(month[counting]).max().items():
+        out[m] = int(half_up(float(kw)))
+    return out
 
 
 def _month_bounds(month: dt.date) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -349,6 +370,7 @@ def compute_bill(meter: pd.DataFrame, contract: Contract, month: dt.date, *,
     tables = tables or load_tables()
     month = month.replace(day=1)
     start, end = _month_bounds(month)
+    has_reactive = any(col in meter and bool(meter[col].notna().any()) for col in ("lag_kvarh", "lead_kvarh"))
     data = _check_meter(meter)
     data = data[(data.index >= start) & (data.index < end)]
     warnings: list[Warning_] = []
@@ -419,7 +441,10 @@ def compute_bill(meter: pd.DataFrame, contract: Contract, month: dt.date, *,
     lag_pct: int | None = None
     lead_pct: int | None = None
     pf_pct = Decimal(0)
-    if contract.reactive_metered:
+    if contract.reactive_metered and not has_reactive:
+        warnings.append(Warning_("reactive_energy_missing", "no reactive energy (kvarh) data: the power factor is "
+                                 "taken as 92 % lagging, no charge or rebate"))
+    if contract.reactive_metered and has_reactive:
         lag_pct, lead_pct = power_factors(data, pf_rule.lag_hours, pf_rule.lead_hours,
                                           lag_floor=pf_rule.lag_floor_pct, lag_cap=pf_rule.lag_rebate_cap_pct,
                                           lead_floor=pf_rule.lead_floor_pct)
@@ -550,7 +575,8 @@ def shift_load(meter: pd.DataFrame, contract: Contract, kwh_per_day: float, *, f
         raise InvalidInput("shift between two different periods among light, mid and peak", field="from_period")
     data = _check_meter(meter)
     pos = classify(pd.DatetimeIndex(data.index), contract, tables, rules_year=rules_year)
-    out = data.copy()
+    out = meter.copy()  # the columns the caller gave, no more (no invented reactive energy)
+    out["kwh"] = data["kwh"]
     for _, idx in pos.groupby("day").groups.items():
         day_pos = pos.loc[idx]
         src = day_pos.index[day_pos["period"] == from_period]

@@ -1,0 +1,112 @@
+"""API shapes of the energy domain."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandan.core.tenancy.schemas import WriteModel
+
+Tariff = Literal["industrial_gap_1", "industrial_gap_2", "industrial_eul"]
+Voltage = Literal["low", "high_a", "high_b", "high_c"]
+Choice = Literal["", "I", "II", "III"]
+
+
+class ContractPut(WriteModel):
+    """A company's KEPCO supply contract (계약종별, 전압, 선택요금, 계약전력)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
+        "tariff": "industrial_eul", "voltage": "high_a", "choice": "II", "contract_kw": 700,
+        "deferred_reform": False, "reactive_metered": True}]})
+
+    tariff: Tariff = Field(description="산업용(갑)Ⅰ, 산업용(갑)Ⅱ or 산업용(을)")
+    voltage: Voltage = Field(description="low 저압, high_a 고압A (3.3-66 kV), high_b 고압B (154 kV), "
+                                         "high_c 고압C (345 kV+)")
+    choice: Choice = Field(description="선택요금 I, II or III (empty for low-voltage 갑Ⅰ)")
+    contract_kw: int = Field(ge=1, le=10_000_000, description="contract power 계약전력 [kW]")
+    deferred_reform: bool = Field(False, description="the company deferred the 2026 time-of-use reform (유예)")
+    reactive_metered: bool = Field(True, description="a kVarh meter is installed (power-factor charge applies)")
+
+
+class WarningRead(BaseModel):
+    code: str
+    message: str
+
+
+class ContractRead(BaseModel):
+    company_id: int
+    tariff: str
+    voltage: str
+    choice: str
+    contract_kw: int
+    deferred_reform: bool
+    reactive_metered: bool
+    stored: bool = Field(description="false: nothing entered yet, the default contract is shown")
+    warnings: list[WarningRead]
+
+
+class BillLineRead(BaseModel):
+    code: str = Field(description="basic, power_factor, energy, weekend_discount, excess_demand, climate, fuel")
+    amount_krw: int
+    quantity: float | None
+    unit: str
+    unit_price: float | None
+    note: str
+
+
+class BillRead(BaseModel):
+    month: str = Field(description="YYYY-MM (KST calendar month)")
+    tariff: str
+    voltage: str
+    choice: str
+    contract_kw: int
+    kwh_by_period: dict[str, int]
+    kwh_total: int
+    max_demand_kw: int = Field(description="largest mid/peak-load 15-minute demand of the month [kW]")
+    max_demand_at: str | None
+    max_demand_any_kw: int
+    billing_demand_kw: int = Field(description="요금적용전력 [kW]")
+    billing_demand_from: str
+    lag_power_factor_pct: int | None
+    lead_power_factor_pct: int | None
+    power_factor_pct_of_basic: float
+    lines: list[BillLineRead]
+    energy_details: list[dict[str, Any]]
+    electricity_charge_krw: int = Field(description="전기요금계: the base of VAT and the fund")
+    vat_krw: int
+    fund_krw: int
+    total_krw: int = Field(description="청구금액")
+    rules_date: str
+    unverified: list[str] = Field(description="table rows the sources could not confirm")
+    warnings: list[WarningRead]
+
+
+class BillsRead(BaseModel):
+    company_id: int
+    contract: ContractRead
+    total_krw: int
+    items: list[BillRead]
+
+
+class ChoiceRead(BaseModel):
+    choice: str
+    total_krw: int
+    difference_krw: int
+
+
+class ShiftRead(BaseModel):
+    kwh_per_day: float
+    from_period: str
+    to_period: str
+    total_krw: int | None
+    saving_krw: int | None
+
+
+class WhatIfRead(BaseModel):
+    company_id: int
+    contract: ContractRead
+    months: list[str]
+    total_krw: int
+    choices: list[ChoiceRead]
+    shift: ShiftRead

@@ -1,0 +1,209 @@
+"""Use cases of the energy domain: a company's supply contract and its KEPCO bills from its meters.
+
+Meter data are read through :mod:`sandan.timeseries.service` (the company's group totals at
+15 minutes: active energy, lagging reactive energy — reactive consumption — and leading reactive
+energy — reactive export, IEC 62053-23 quadrant IV), never from the readings table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandan.core.errors import Forbidden, InvalidInput
+from sandan.core.timeutil import KST, now_utc
+from sandan.energy import tariff
+from sandan.energy.models import SupplyContract
+from sandan.energy.tariff_tables import load_tables
+from sandan.timeseries import service as ts
+
+#: The tariff assumed for a company that has not entered its contract (most complex tenants
+#: with ≥ 300 kW are on 산업용(을) 고압A; 선택II is the common choice).
+DEFAULT_CONTRACT = tariff.Contract("industrial_eul", "high_a", "II", contract_kw=1000)
+MAX_MONTHS = 36
+
+
+@dataclass
+class ContractView:
+    contract: tariff.Contract
+    stored: bool
+    company_id: int
+    warnings: list[tariff.Warning_] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.contract
+        return {"company_id": self.company_id, "tariff": c.tariff, "voltage": c.voltage, "choice": c.choice,
+                "contract_kw": c.contract_kw, "deferred_reform": c.deferred_reform,
+                "reactive_metered": c.reactive_metered, "stored": self.stored,
+                "warnings": [{"code": w.code, "message": w.message} for w in self.warnings]}
+
+
+def _company(session: Session, company_id: int) -> Any:
+    return ts.visible_group(session, "company", company_id)
+
+
+def stored_contract(session: Session, company_id: int) -> SupplyContract | None:
+    return session.execute(select(SupplyContract).where(SupplyContract.company_id == company_id)).scalar_one_or_none()
+
+
+def get_contract(session: Session, company_id: int) -> ContractView:
+    """The company's contract, or the default one (with a warning) when none is stored."""
+    _company(session, company_id)
+    row = stored_contract(session, company_id)
+    if row is not None:
+        return ContractView(tariff.Contract(row.tariff, row.voltage, row.choice, row.contract_kw, row.deferred_reform,
+                                            row.reactive_metered), True, company_id)
+    return ContractView(DEFAULT_CONTRACT, False, company_id,
+                        [tariff.Warning_("contract_not_set",
+                                         "no supply contract entered: 산업용(을) 고압A 선택II assumed, contract power "
+                                         "from the largest 15-minute demand of the period (at least 300 kW)")])
+
+
+def put_contract(session: Session, company_id: int, contract: tariff.Contract) -> ContractView:
+    """Store the company's contract (company admins and the platform; the policy checks the write)."""
+    _company(session, company_id)
+    principal = session.info["principal"]
+    if not (principal.is_admin or company_id in principal.companies_admin):
+        raise Forbidden("only an admin of the company may change its supply contract")
+    if contract.tariff == "industrial_eul" and contract.contract_kw < 300:
+        raise InvalidInput("산업용(을) needs a contract power of 300 kW or more", field="contract_kw")
+    if contract.tariff != "industrial_eul" and contract.contract_kw >= 300:
+        raise InvalidInput("산업용(갑) is for contract power below 300 kW", field="contract_kw")
+    load_tables().rate_version(contract.tariff, contract.voltage, contract.choice, now_utc().astimezone(KST).date())
+    row = stored_contract(session, company_id)
+    if row is None:
+        row = SupplyContract(company_id=company_id)
+        session.add(row)
+    row.tariff, row.voltage, row.choice = contract.tariff, contract.voltage, contract.choice
+    row.contract_kw, row.deferred_reform, row.reactive_metered = (contract.contract_kw, contract.deferred_reform,
+                                                                 contract.reactive_metered)
+    session.flush()
+    return ContractView(contract, True, company_id)
+
+
+def month_range(start: dt.datetime | None, end: dt.datetime | None) -> list[dt.date]:
+    """The KST calendar months overlapping ``[start, end)``; default the 12 months up to the current one."""
+    now = now_utc().astimezone(KST)
+    hi = (end or now).astimezone(KST)
+    first_hi = dt.date(hi.year, hi.month, 1)
+    if end is not None and hi == pd.Timestamp(first_hi, tz=KST).to_pydatetime():
+        first_hi = tariff.months_back(first_hi, 1)  # an end at 00:00 of the 1st excludes that month
+    lo = start.astimezone(KST) if start else None
+    first_lo = dt.date(lo.year, lo.month, 1) if lo else tariff.months_back(first_hi, 11)
+    if first_lo > first_hi:
+        raise InvalidInput("the end of the range must be after its start", field="end")
+    months = []
+    month = first_lo
+    while month <= first_hi:
+        months.append(month)
+        month = tariff.months_back(month, -1)
+    if len(months) > MAX_MONTHS:
+        raise InvalidInput(f"at most {MAX_MONTHS} months at a time", field="start")
+    return months
+
+
+def company_meter(session: Session, company_id: int, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """The company's 15-minute kWh, lagging and leading kvarh between ``start`` and ``end`` (UTC index)."""
+    def series(quantity: str, direction: str) -> pd.Series:
+        got = ts.group_series(session, "company", company_id, start, end, quantity=quantity,
+                              direction=direction, resolution="15min")
+        return pd.Series(got.frame["value"].to_numpy(), index=pd.DatetimeIndex(got.frame["ts"]), dtype=float)
+
+    frame = pd.DataFrame({"kwh": series("active_energy", "consumption")})
+    for col, direction in (("lag_kvarh", "consumption"), ("lead_kvarh", "export")):
+        reactive = series("reactive_energy", direction)
+        if not reactive.empty:  # no reactive points: no column, so the bill says the power factor is unknown
+            frame[col] = reactive
+    return frame.sort_index()
+
+
+@dataclass
+class BillsResult:
+    company_id: int
+    contract: ContractView
+    bills: list[tariff.Bill]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"company_id": self.company_id, "contract": self.contract.to_dict(),
+                "total_krw": sum(b.total_krw for b in self.bills), "items": [b.to_dict() for b in self.bills]}
+
+
+def _bounds(months: list[dt.date]) -> tuple[dt.datetime, dt.datetime]:
+    lo = pd.Timestamp(tariff.months_back(months[0], 11), tz=KST).to_pydatetime()
+    hi = pd.Timestamp(tariff.months_back(months[-1], -1), tz=KST).to_pydatetime()
+    return lo, hi
+
+
+def _effective(view: ContractView, meter: pd.DataFrame) -> tariff.Contract:
+    if view.stored or meter.empty:
+        return view.contract
+    peak_kw = int(tariff.half_up(float(meter["kwh"].max()) * 4)) if len(meter) else 0
+    return replace(DEFAULT_CONTRACT, contract_kw=max(300, peak_kw))
+
+
+def _bills(meter: pd.DataFrame, contract: tariff.Contract, months: list[dt.date], rules_year: int | None
+           ) -> list[tariff.Bill]:
+    """Bills of ``months`` with the demand history of the 11 months before the first from ``meter``."""
+    history: dict[dt.date, int] = {}
+    for n in range(11, 0, -1):  # month by month: a month before the tables begin is left out, not an error
+        prior = tariff.months_back(months[0], n)
+        try:
+            history.update(tariff.monthly_demands(meter, contract, prior, tariff.months_back(prior, -1),
+                                                  rules_year=rules_year))
+        except InvalidInput:
+            continue
+    present = [m for m in months if not meter[(meter.index >= pd.Timestamp(m, tz=KST))
+                                              & (meter.index < pd.Timestamp(tariff.months_back(m, -1), tz=KST))].empty]
+    return tariff.compute_bills(meter, contract, present, demand_history=history, rules_year=rules_year)
+
+
+def company_bills(session: Session, company_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None,
+                  *, rules_year: int | None = None, choice: str | None = None) -> BillsResult:
+    """The company's monthly KEPCO bills over the months of ``[start, end)``.
+
+    Months without meter data are left out."""
+    view = get_contract(session, company_id)
+    months = month_range(start, end)
+    meter = company_meter(session, company_id, *_bounds(months))
+    contract = _effective(view, meter)
+    if choice is not None:
+        contract = tariff.with_choice(contract, choice)
+    return BillsResult(company_id, ContractView(contract, view.stored, company_id, view.warnings),
+                       _bills(meter, contract, months, rules_year))
+
+
+def what_if(session: Session, company_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None, *,
+            rules_year: int | None = None, shift_kwh_per_day: float = 0.0, from_period: str = "peak",
+            to_period: str = "light") -> dict[str, Any]:
+    """The same load under each rate choice of the company's tariff, and the saving from shifting
+    ``shift_kwh_per_day`` [kWh] each day from one load period to another."""
+    view = get_contract(session, company_id)
+    months = month_range(start, end)
+    meter = company_meter(session, company_id, *_bounds(months))
+    contract = _effective(view, meter)
+    base = _bills(meter, contract, months, rules_year)
+    choices: tuple[str, ...] = ("I", "II", "III") if contract.tariff == "industrial_eul" else ("I", "II")
+    if contract.voltage == "low":
+        choices = ("",)
+    options = []
+    for choice in choices:
+        bills = _bills(meter, tariff.with_choice(contract, choice), months, rules_year)
+        options.append({"choice": choice, "total_krw": sum(b.total_krw for b in bills),
+                        "difference_krw": sum(b.total_krw for b in bills) - sum(b.total_krw for b in base)})
+    shifted_total = None
+    if shift_kwh_per_day > 0:
+        shifted = tariff.shift_load(meter, contract, shift_kwh_per_day, from_period=from_period, to_period=to_period,
+                                    rules_year=rules_year)
+        shifted_total = sum(b.total_krw for b in _bills(shifted, contract, months, rules_year))
+    base_total = sum(b.total_krw for b in base)
+    shown = ContractView(contract, view.stored, company_id, view.warnings)
+    return {"company_id": company_id, "contract": shown.to_dict(),
+            "months": [m.isoformat()[:7] for m in months], "total_krw": base_total, "choices": options,
+            "shift": {"kwh_per_day": shift_kwh_per_day, "from_period": from_period, "to_period": to_period,
+                      "total_krw": shifted_total,
+                      "saving_krw": None if shifted_total is None else base_total - shifted_total}}

@@ -1,0 +1,74 @@
+"""The bill routes end to end: a month of readings through the store, the contract entered, the
+bill read back through the API (the same hand-worked figures as the pure tests)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sandan.core.timeutil import KST
+from sandan.timeseries.store import write_readings
+from tests.api.support import API, World
+
+JULY = {"start": "2025-07-01T00:00:00+09:00", "end": "2025-08-01T00:00:00+09:00"}
+CONTRACT = {"tariff": "industrial_eul", "voltage": "high_a", "choice": "II", "contract_kw": 1000,
+            "deferred_reform": False, "reactive_metered": True}
+
+
+def _july_readings(world: World) -> None:
+    idx = pd.date_range("2025-07-01", "2025-08-01", freq="15min", tz=KST, inclusive="left")
+    with world.db.session() as s:
+        from tests.factories import system
+        system(s)
+        write_readings(s, pd.DataFrame({"point_id": world.tenants["A"].main_point_id,
+                                        "ts": idx.as_unit("s").asi8, "value": 100.0}))
+
+
+def test_contract_and_july_bill_through_the_api(world: World) -> None:
+    """July 2025, 100 kWh every 15 minutes (400 kW), 산업용(을) 고압A 선택II, 1,000 kW:
+      light 366 h × 400 = 146,400; mid 240 h × 400 = 96,000; peak 138 h × 400 = 55,200 kWh (= 297,600)
+      energy = 146,400×110.9 + 96,000×163.8 + 55,200×245.9 = 16,235,760 + 15,724,800 + 13,573,680 = 45,534,240
+      billing demand 400 kW (no earlier months stored; floor 300) -> basic 400 × 8,320 = 3,328,000
+      no reactive energy stored -> no power-factor line amount
+      climate 297,600 × 9 = 2,678,400; fuel × 5 = 1,488,000
+      전기요금계 53,028,640; VAT 5,302,864; fund 2.7 % 1,431,773.28 -> 1,431,770
+      billed 59,763,274 -> 59,763,270
+    """
+    _july_readings(world)
+    a = world.tenants["A"].company_id
+    got = world.client.get(f"{API}/companies/{a}/energy/contract", headers=world.as_("company_member")).json()
+    assert got["stored"] is False and got["warnings"][0]["code"] == "contract_not_set"
+    refused = world.client.put(f"{API}/energy/contracts/{a}", json=CONTRACT, headers=world.as_("company_member"))
+    assert refused.status_code == 403
+    too_small = world.client.put(f"{API}/energy/contracts/{a}", json={**CONTRACT, "contract_kw": 200},
+                                 headers=world.as_("company_admin"))
+    assert too_small.status_code == 422
+    put = world.client.put(f"{API}/energy/contracts/{a}", json=CONTRACT, headers=world.as_("company_admin"))
+    assert put.status_code == 200, put.text
+    assert put.json()["stored"] is True
+
+    body = world.client.get(f"{API}/companies/{a}/energy/bills", params=JULY, headers=world.as_("auditor")).json()
+    (bill,) = body["items"]
+    assert bill["month"] == "2025-07"
+    assert bill["kwh_by_period"] == {"light": 146_400, "mid": 96_000, "peak": 55_200}
+    assert bill["billing_demand_kw"] == 400
+    lines = {ln["code"]: ln["amount_krw"] for ln in bill["lines"]}
+    assert lines == {"basic": 3_328_000, "power_factor": 0, "energy": 45_534_240, "climate": 2_678_400,
+                     "fuel": 1_488_000}
+    assert bill["electricity_charge_krw"] == 53_028_640
+    assert (bill["vat_krw"], bill["fund_krw"], bill["total_krw"]) == (5_302_864, 1_431_770, 59_763_270)
+
+    # what-if: choice I costs 1,100 won/kW less basic and 5.5 won/kWh more energy:
+    #   basic 400 × 7,220 = 2,888,000 (−440,000); energy 297,600 × 5.5 = +1,636,800 more
+    #   electricity charge +1,196,800 -> with VAT (+119,680) and fund (2.7 %: +32,313.6) about +1,348,790
+    what = world.client.get(f"{API}/companies/{a}/energy/what-if", params={**JULY, "shift_kwh_per_day": 240},
+                            headers=world.as_("company_admin")).json()
+    by_choice = {c["choice"]: c["difference_krw"] for c in what["choices"]}
+    assert by_choice["II"] == 0
+    assert 1_348_780 <= by_choice["I"] <= 1_348_800
+    # 240 kWh a day from peak to light on 23 weekdays: 5,520 kWh × 135 won = 745,200 less energy charge,
+    # × 1.127 with VAT and fund ≈ 839,840
+    assert 839_800 <= what["shift"]["saving_krw"] <= 839_880
+
+    b = world.tenants["B"].company_id
+    assert world.client.get(f"{API}/companies/{b}/energy/bills", params=JULY,
+                            headers=world.as_("company_admin")).status_code == 404
