@@ -73,3 +73,27 @@ def test_contract_and_july_bill_through_the_api(world: World) -> None:
     b = world.tenants["B"].company_id
     assert world.client.get(f"{API}/companies/{b}/energy/bills", params=JULY,
                             headers=world.as_("company_admin")).status_code == 404
+
+
+def test_kpis_of_company_site_and_asset(world: World) -> None:
+    """The world's main meter of A holds 96 readings on 2026-03-02 (Mon): 10 + i % 7 kWh, i = 0..95.
+
+    Σ: 13 full cycles of 0..6 (91 values, Σ 13 × 21 = 273) + 0..4 (Σ 10) = 283, plus 96 × 10 = 1,243 kWh.
+    Peak 16 kWh × 4 = 64 kW, first at i = 6 (01:30 KST).  TOE: 1,243 kWh × 9.6 MJ / 41,868 MJ = 0.28501 toe.
+    """
+    a = world.tenants["A"]
+    query = {"start": "2026-03-02T00:00:00+09:00", "end": "2026-03-03T00:00:00+09:00"}
+    got = world.client.get(f"{API}/companies/{a.company_id}/energy/kpis", params=query,
+                           headers=world.as_("company_member")).json()
+    assert got["electricity"]["energy_kwh"] == 1_243
+    assert got["electricity"]["peak_kw"] == 64
+    assert got["electricity"]["peak_at"] == "2026-03-02T01:30:00+09:00"
+    assert got["carriers"][0]["carrier"] == "electricity"
+    assert abs(got["total_toe"] - 1_243 * 9.6 / 41_868) < 1e-6
+    assert got["variable_cost_krw"] > 0
+    site = world.client.get(f"{API}/sites/{a.site_id}/energy/kpis", params=query,
+                            headers=world.as_("company_member")).json()
+    assert site["electricity"]["energy_kwh"] == 1_243
+    spare = world.client.get(f"{API}/assets/{world.spare_asset['A']}/energy/kpis", params=query,
+                             headers=world.as_("company_member")).json()
+    assert spare["electricity"]["intervals"] == 0

@@ -70,3 +70,31 @@ def what_if(session: SessionDep, company_id: IdPath, start: dt.datetime | None =
     """The same load under each rate choice, and the saving from shifting load between periods."""
     return service.what_if(session, company_id, _aware(start, "start"), _aware(end, "end"), rules_year=rules_year,
                            shift_kwh_per_day=shift_kwh_per_day, from_period=from_period, to_period=to_period)
+
+
+def _kpis(session: SessionDep, kind: str, node_id: int, start: dt.datetime | None, end: dt.datetime | None,
+          rules_year: int | None) -> Any:
+    return service.node_kpis(session, kind, node_id, _aware(start, "start"), _aware(end, "end"), rules_year=rules_year)
+
+
+@router.get("/companies/{company_id}/energy/kpis", response_model=schemas.KpisRead)
+def company_kpis(session: SessionDep, company_id: IdPath, start: dt.datetime | None = None,
+                 end: dt.datetime | None = None, rules_year: RulesYear = None) -> Any:
+    """Energy KPIs of the company (default: this month so far): consumption per carrier and in TOE,
+    peak 15-minute demand and when, load factor, base load, off-hours share, variable cost, power factor,
+    specific energy consumption."""
+    return _kpis(session, "company", company_id, start, end, rules_year)
+
+
+@router.get("/sites/{site_id}/energy/kpis", response_model=schemas.KpisRead)
+def site_kpis(session: SessionDep, site_id: IdPath, start: dt.datetime | None = None,
+              end: dt.datetime | None = None, rules_year: RulesYear = None) -> Any:
+    """Energy KPIs of a site (see the company route)."""
+    return _kpis(session, "site", site_id, start, end, rules_year)
+
+
+@router.get("/assets/{asset_id}/energy/kpis", response_model=schemas.KpisRead)
+def asset_kpis(session: SessionDep, asset_id: IdPath, start: dt.datetime | None = None,
+               end: dt.datetime | None = None, rules_year: RulesYear = None) -> Any:
+    """Energy KPIs of an asset and everything under it (see the company route)."""
+    return _kpis(session, "asset", asset_id, start, end, rules_year)

@@ -110,3 +110,38 @@ class WhatIfRead(BaseModel):
     total_krw: int
     choices: list[ChoiceRead]
     shift: ShiftRead
+
+
+class CarrierRead(BaseModel):
+    carrier: str
+    quantity: str
+    amount: float
+    unit: str
+    toe: float
+
+
+class DemandRead(BaseModel):
+    energy_kwh: float
+    peak_kw: float = Field(description="largest 15-minute demand [kW]")
+    peak_at: str | None
+    average_kw: float
+    load_factor: float | None = Field(description="average / peak demand [-]")
+    base_load_kw: float | None = Field(description="mean of the daily minimum 15-minute demands [kW]")
+    off_hours_share: float | None = Field(description="share of energy at night (22-08 h), Sundays and holidays")
+    intervals: int
+
+
+class KpisRead(BaseModel):
+    kind: str
+    node_id: int
+    company_id: int
+    start: str
+    end: str
+    carriers: list[CarrierRead]
+    total_toe: float
+    electricity: DemandRead
+    variable_cost_krw: int | None = Field(description="kWh × (energy rate + climate + fuel), before VAT and fund")
+    power_factor: float | None
+    production: dict[str, Any] | None
+    specific_energy: dict[str, Any] | None
+    warnings: list[WarningRead]

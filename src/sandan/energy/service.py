@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sandan.core.errors import Forbidden, InvalidInput
 from sandan.core.timeutil import KST, now_utc
-from sandan.energy import tariff
+from sandan.energy import kpi, tariff
 from sandan.energy.models import SupplyContract
 from sandan.energy.tariff_tables import load_tables
 from sandan.timeseries import service as ts
@@ -207,3 +207,87 @@ def what_if(session: Session, company_id: int, start: dt.datetime | None = None,
             "shift": {"kwh_per_day": shift_kwh_per_day, "from_period": from_period, "to_period": to_period,
                       "total_krw": shifted_total,
                       "saving_krw": None if shifted_total is None else base_total - shifted_total}}
+
+
+#: What each carrier is measured as (quantity of its points), for consumption per carrier.
+CARRIER_QUANTITIES = (("electricity", "active_energy"), ("lng_city_gas", "gas_volume"), ("lng", "gas_volume"),
+                      ("diesel", "fuel_volume"), ("kerosene", "fuel_volume"), ("lpg_propane", "fuel_volume"),
+                      ("steam", "steam_mass"), ("heat", "heat_energy"))
+PRODUCTION_QUANTITIES = ("production_count", "production_mass")
+NODE_KINDS = ("company", "site", "asset")
+
+
+def _node_company(session: Session, kind: str, node_id: int) -> int:
+    row = ts.visible_group(session, kind, node_id)
+    return int(row.id if kind == "company" else row.company_id)
+
+
+def _kpi_range(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    """Default: this KST month up to now."""
+    now = now_utc().astimezone(KST)
+    hi = end or now
+    lo = start or now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if hi <= lo:
+        raise InvalidInput("the end of the range must be after its start", field="end")
+    if hi - lo > dt.timedelta(days=400):
+        raise InvalidInput("KPIs cover at most 400 days at a time", field="start")
+    return lo, hi
+
+
+def node_kpis(session: Session, kind: str, node_id: int, start: dt.datetime | None = None,
+              end: dt.datetime | None = None, *, rules_year: int | None = None) -> dict[str, Any]:
+    """KPIs of a company, site or asset subtree over ``[start, end)`` (default: this month so far).
+
+    Consumption per carrier in its unit and in TOE; electricity: peak 15-minute demand and when,
+    load factor, base load, off-hours share, variable cost under the company's tariff, power factor
+    where reactive energy is metered; specific energy consumption where production is metered.
+    """
+    company_id = _node_company(session, kind, node_id)
+    lo, hi = _kpi_range(start, end)
+    carriers = []
+    total_toe = 0.0
+    for carrier, quantity in CARRIER_QUANTITIES:
+        native = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier=carrier, resolution="1d")
+        if native.frame.empty:
+            continue
+        toe = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier=carrier, resolution="1d",
+                              unit="toe")
+        amount, amount_toe = float(native.frame["value"].sum()), float(toe.frame["value"].sum())
+        total_toe += amount_toe
+        carriers.append({"carrier": carrier, "quantity": quantity, "amount": amount, "unit": native.unit,
+                         "toe": amount_toe})
+    electricity = ts.group_series(session, kind, node_id, lo, hi, resolution="15min")
+    kwh = pd.Series(electricity.frame["value"].to_numpy(), index=pd.DatetimeIndex(electricity.frame["ts"]),
+                    dtype=float)
+    demand = kpi.demand_kpis(kwh)
+    contract = get_contract(session, company_id)
+    cost: float | None = None
+    warnings = [{"code": w.code, "message": w.message} for w in contract.warnings]
+    if not kwh.empty:
+        try:
+            cost = float(tariff.variable_cost(pd.DataFrame({"kwh": kwh}), contract.contract,
+                                              rules_year=rules_year).sum())
+        except InvalidInput as exc:
+            warnings.append({"code": "tariff_unavailable", "message": exc.detail})
+    reactive = ts.group_series(session, kind, node_id, lo, hi, quantity="reactive_energy", resolution="1d")
+    pf = kpi.power_factor(demand.energy_kwh, float(reactive.frame["value"].sum())) if not reactive.frame.empty \
+        else None
+    production: dict[str, Any] | None = None
+    for quantity in PRODUCTION_QUANTITIES:
+        for direction in ("consumption", "none"):
+            got = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier="none",
+                                  direction=direction, resolution="1d")
+            if not got.frame.empty:
+                production = {"quantity": quantity, "amount": float(got.frame["value"].sum()), "unit": got.unit}
+                break
+        if production:
+            break
+    sec = None
+    if production:
+        units = float(production["amount"])
+        sec = {"kwh_per_unit": kpi.specific_energy(demand.energy_kwh, units),
+               "toe_per_unit": kpi.specific_energy(total_toe, units)}
+    return {"kind": kind, "node_id": node_id, "company_id": company_id, "start": lo.isoformat(),
+            "end": hi.isoformat(), "carriers": carriers, "total_toe": total_toe, "electricity": demand.to_dict(),
+            "variable_cost_krw": None if cost is None else round(cost), "power_factor": pf,
+            "production": production, "specific_energy": sec, "warnings": warnings}

@@ -606,3 +606,32 @@ def shift_saving(meter: pd.DataFrame, contract: Contract, kwh_per_day: float, mo
 def with_choice(contract: Contract, choice: str) -> Contract:
     return replace(contract, choice=choice)
 
+
+
+def variable_cost(meter: pd.DataFrame, contract: Contract, *, rules_year: int | None = None,
+                  tables: TariffTables | None = None) -> pd.Series:
+    """Variable cost of each interval [KRW, unrounded]: kWh × (energy rate of its load period +
+    climate-environment + fuel-cost rates), before VAT and the fund.
+
+    The basic charge, power factor and weekend discount are monthly bill lines and are left out:
+    this is what a kWh more or less at that moment costs, for dashboards and savings estimates.
+    """
+    tables = tables or load_tables()
+    data = _check_meter(meter)
+    if data.empty:
+        return pd.Series(dtype=float)
+    pos = classify(pd.DatetimeIndex(data.index), contract, tables, rules_year=rules_year)
+    flat = contract.tariff == "industrial_gap_1"
+    rate = np.zeros(len(pos))
+    keys = list(zip(pos["rules_day"], pos["season"], pos["period"], pos["day"], strict=True))
+    memo: dict[tuple[Any, ...], float] = {}
+    for i, (rules_day, season, period, day) in enumerate(keys):
+        key = (rules_day, season, period, day)
+        if key not in memo:
+            version = tables.rate_version(contract.tariff, contract.voltage, contract.choice, rules_day)
+            adj_day = _rules_day(day, rules_year)
+            memo[key] = (version.energy_krw_per_kwh[(season, "flat" if flat else period)]
+                         + (tables.adjustment("climate_environment_charge", adj_day) or 0.0)
+                         + (tables.adjustment("fuel_cost_adjustment", adj_day) or 0.0))
+        rate[i] = memo[key]
+    return pd.Series(data["kwh"].to_numpy() * rate, index=data.index)
