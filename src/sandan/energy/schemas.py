@@ -43,6 +43,7 @@ class ContractRead(BaseModel):
     deferred_reform: bool
     reactive_metered: bool
     stored: bool = Field(description="false: nothing entered yet, the default contract is shown")
+    source: str = Field(description="contract power from: stored, sites (their contract power), demand (the peak)")
     warnings: list[WarningRead]
 
 

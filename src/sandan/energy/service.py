@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandan.core.errors import Forbidden, InvalidInput
+from sandan.core.tenancy.models import Site
 from sandan.core.timeutil import KST, now_utc
 from sandan.energy import kpi, tariff
 from sandan.energy.models import SupplyContract
@@ -34,12 +35,14 @@ class ContractView:
     stored: bool
     company_id: int
     warnings: list[tariff.Warning_] = field(default_factory=list)
+    #: where the contract power comes from: ``stored``, ``sites`` (their contract power) or ``demand``
+    source: str = "stored"
 
     def to_dict(self) -> dict[str, Any]:
         c = self.contract
         return {"company_id": self.company_id, "tariff": c.tariff, "voltage": c.voltage, "choice": c.choice,
                 "contract_kw": c.contract_kw, "deferred_reform": c.deferred_reform,
-                "reactive_metered": c.reactive_metered, "stored": self.stored,
+                "reactive_metered": c.reactive_metered, "stored": self.stored, "source": self.source,
                 "warnings": [{"code": w.code, "message": w.message} for w in self.warnings]}
 
 
@@ -58,10 +61,18 @@ def get_contract(session: Session, company_id: int) -> ContractView:
     if row is not None:
         return ContractView(tariff.Contract(row.tariff, row.voltage, row.choice, row.contract_kw, row.deferred_reform,
                                             row.reactive_metered), True, company_id)
+    sites_kw = sum(s.contract_power_kw or 0 for s in session.execute(select(Site).where(
+        Site.company_id == company_id)).scalars())
+    if sites_kw >= 300:
+        return ContractView(replace(DEFAULT_CONTRACT, contract_kw=int(tariff.half_up(sites_kw))), False, company_id,
+                            [tariff.Warning_("contract_not_set",
+                                             "no supply contract entered: 산업용(을) 고압A 선택II assumed, contract "
+                                             "power the sum of the sites' contract power")], "sites")
     return ContractView(DEFAULT_CONTRACT, False, company_id,
                         [tariff.Warning_("contract_not_set",
                                          "no supply contract entered: 산업용(을) 고압A 선택II assumed, contract power "
-                                         "from the largest 15-minute demand of the period (at least 300 kW)")])
+                                         "from the largest 15-minute demand of the period (at least 300 kW)")],
+                        "demand")
 
 
 def put_contract(session: Session, company_id: int, contract: tariff.Contract) -> ContractView:
@@ -140,7 +151,7 @@ def _bounds(months: list[dt.date]) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _effective(view: ContractView, meter: pd.DataFrame) -> tariff.Contract:
-    if view.stored or meter.empty:
+    if view.source != "demand" or meter.empty:
         return view.contract
     peak_kw = int(tariff.half_up(float(meter["kwh"].max()) * 4)) if len(meter) else 0
     return replace(DEFAULT_CONTRACT, contract_kw=max(300, peak_kw))
@@ -173,7 +184,7 @@ def company_bills(session: Session, company_id: int, start: dt.datetime | None =
     contract = _effective(view, meter)
     if choice is not None:
         contract = tariff.with_choice(contract, choice)
-    return BillsResult(company_id, ContractView(contract, view.stored, company_id, view.warnings),
+    return BillsResult(company_id, ContractView(contract, view.stored, company_id, view.warnings, view.source),
                        _bills(meter, contract, months, rules_year))
 
 
@@ -201,7 +212,7 @@ def what_if(session: Session, company_id: int, start: dt.datetime | None = None,
                                     rules_year=rules_year)
         shifted_total = sum(b.total_krw for b in _bills(shifted, contract, months, rules_year))
     base_total = sum(b.total_krw for b in base)
-    shown = ContractView(contract, view.stored, company_id, view.warnings)
+    shown = ContractView(contract, view.stored, company_id, view.warnings, view.source)
     return {"company_id": company_id, "contract": shown.to_dict(),
             "months": [m.isoformat()[:7] for m in months], "total_krw": base_total, "choices": options,
             "shift": {"kwh_per_day": shift_kwh_per_day, "from_period": from_period, "to_period": to_period,
@@ -291,3 +302,19 @@ def node_kpis(session: Session, kind: str, node_id: int, start: dt.datetime | No
             "end": hi.isoformat(), "carriers": carriers, "total_toe": total_toe, "electricity": demand.to_dict(),
             "variable_cost_krw": None if cost is None else round(cost), "power_factor": pf,
             "production": production, "specific_energy": sec, "warnings": warnings}
+
+
+def dashboard(session: Session, company_id: int, now: dt.datetime) -> dict[str, Any]:
+    """Today, this month and this year so far (KST) for the company dashboard, and the peak gauge:
+    this month's largest 15-minute demand against contract power."""
+    local = now.astimezone(KST)
+    day0 = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month0, year0 = day0.replace(day=1), day0.replace(month=1, day=1)
+    periods = {name: node_kpis(session, "company", company_id, lo, now)
+               for name, lo in (("today", day0), ("month", month0), ("year", year0))}
+    contract = get_contract(session, company_id)
+    peak = periods["month"]["electricity"]["peak_kw"]
+    contract_kw = contract.contract.contract_kw
+    return {"periods": periods, "contract": contract.to_dict(), "peak_kw": peak,
+            "peak_at": periods["month"]["electricity"]["peak_at"], "contract_kw": contract_kw,
+            "peak_share": peak / contract_kw if contract_kw else None}
