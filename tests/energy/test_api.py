@@ -97,3 +97,20 @@ def test_kpis_of_company_site_and_asset(world: World) -> None:
     spare = world.client.get(f"{API}/assets/{world.spare_asset['A']}/energy/kpis", params=query,
                              headers=world.as_("company_member")).json()
     assert spare["electricity"]["intervals"] == 0
+
+
+def test_baseline_route_says_when_data_are_too_few(world: World) -> None:
+    a = world.tenants["A"].company_id
+    query = {"start": "2026-03-01T00:00:00+09:00", "end": "2026-04-01T00:00:00+09:00"}
+    monthly = world.client.get(f"{API}/companies/{a}/energy/baseline", params=query,
+                               headers=world.as_("company_member")).json()
+    assert monthly["warnings"][0]["code"] == "insufficient_data"
+    assert monthly["ashrae_g14"]["pass"] is None
+    # hourly: 24 hours of one weekday fill 24 of the 72 cells, one observation each: a perfect fit with
+    # no degrees of freedom left, so no statistics
+    hourly = world.client.get(f"{API}/companies/{a}/energy/baseline", params={**query, "granularity": "hourly"},
+                              headers=world.as_("company_member")).json()
+    assert hourly["stats"]["n"] == 24
+    assert hourly["stats"]["p"] == 24
+    assert hourly["stats"]["cv_rmse"] is None
+    assert hourly["warnings"][0]["code"] == "few_observations"

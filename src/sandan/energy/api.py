@@ -98,3 +98,13 @@ def asset_kpis(session: SessionDep, asset_id: IdPath, start: dt.datetime | None 
                end: dt.datetime | None = None, rules_year: RulesYear = None) -> Any:
     """Energy KPIs of an asset and everything under it (see the company route)."""
     return _kpis(session, "asset", asset_id, start, end, rules_year)
+
+
+@router.get("/companies/{company_id}/energy/baseline", response_model=schemas.BaselineRead)
+def company_baseline(session: SessionDep, company_id: IdPath, start: dt.datetime | None = None,
+                     end: dt.datetime | None = None,
+                     granularity: Literal["monthly", "daily", "hourly"] = "monthly") -> Any:
+    """Electricity baseline (ISO 50006 regression on day types, hour of day and metered production) with
+    R², CV(RMSE), NMBE and the ASHRAE Guideline 14 verdict.  Default range: the last 12 months."""
+    return service.company_baseline(session, company_id, _aware(start, "start"), _aware(end, "end"),
+                                    granularity=granularity)

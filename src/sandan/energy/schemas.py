@@ -146,3 +146,22 @@ class KpisRead(BaseModel):
     production: dict[str, Any] | None
     specific_energy: dict[str, Any] | None
     warnings: list[WarningRead]
+
+
+class FitStatsRead(BaseModel):
+    n: int
+    p: int
+    r2: float | None
+    cv_rmse: float | None = Field(description="CV(RMSE) [-] (ASHRAE Guideline 14)")
+    nmbe: float | None = Field(description="NMBE [-] (ASHRAE Guideline 14)")
+
+
+class BaselineRead(BaseModel):
+    company_id: int
+    start: str
+    end: str
+    granularity: str
+    coefficients: dict[str, float]
+    stats: FitStatsRead
+    ashrae_g14: dict[str, Any] = Field(description="monthly: CV(RMSE) ≤ 15 %, |NMBE| ≤ 5 %; hourly: ≤ 30 %, ≤ 10 %")
+    warnings: list[WarningRead]

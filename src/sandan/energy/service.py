@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sandan.core.errors import Forbidden, InvalidInput
 from sandan.core.tenancy.models import Site
 from sandan.core.timeutil import KST, now_utc
-from sandan.energy import kpi, tariff
+from sandan.energy import baseline, kpi, tariff
 from sandan.energy.models import SupplyContract
 from sandan.energy.tariff_tables import load_tables
 from sandan.timeseries import service as ts
@@ -318,3 +318,32 @@ def dashboard(session: Session, company_id: int, now: dt.datetime) -> dict[str, 
     return {"periods": periods, "contract": contract.to_dict(), "peak_kw": peak,
             "peak_at": periods["month"]["electricity"]["peak_at"], "contract_kw": contract_kw,
             "peak_share": peak / contract_kw if contract_kw else None}
+
+
+def company_baseline(session: Session, company_id: int, start: dt.datetime | None = None,
+                     end: dt.datetime | None = None, *, granularity: str = "monthly") -> dict[str, Any]:
+    """An electricity baseline of the company over ``[start, end)`` (default: the last 12 months):
+    calendar variables (day types; hour of day × day type for hourly), plus production where
+    production points are metered; statistics and the ASHRAE Guideline 14 verdict."""
+    if granularity not in ("monthly", "daily", "hourly"):
+        raise InvalidInput("granularity is monthly, daily or hourly", field="granularity")
+    months = month_range(start, end)
+    lo = pd.Timestamp(months[0], tz=KST).to_pydatetime()
+    hi = pd.Timestamp(tariff.months_back(months[-1], -1), tz=KST).to_pydatetime()
+    resolution = {"monthly": "1mo", "daily": "1d", "hourly": "1h"}[granularity]
+    _company(session, company_id)
+    got = ts.group_series(session, "company", company_id, lo, hi, resolution=resolution)
+    y = pd.Series(got.frame["value"].to_numpy(), index=pd.DatetimeIndex(got.frame["ts"]), dtype=float)
+    if len(y) < 3:
+        empty = baseline.BaselineModel(granularity, {}, baseline.FitStats(len(y), 0, None, None, None),
+                                       [{"code": "insufficient_data",
+                                         "message": "a baseline needs at least three periods of metered energy"}])
+        return {"company_id": company_id, "start": lo.isoformat(), "end": hi.isoformat(), **empty.to_dict()}
+    features = baseline.calendar_features(pd.DatetimeIndex(y.index), granularity)  # type: ignore[arg-type]
+    for quantity in PRODUCTION_QUANTITIES:
+        prod = ts.group_series(session, "company", company_id, lo, hi, quantity=quantity, carrier="none",
+                               direction="none", resolution=resolution)
+        if not prod.frame.empty:
+            features[quantity] = pd.Series(prod.frame["value"].to_numpy(), index=pd.DatetimeIndex(prod.frame["ts"]))
+    model = baseline.fit(y, features, granularity)  # type: ignore[arg-type]
+    return {"company_id": company_id, "start": lo.isoformat(), "end": hi.isoformat(), **model.to_dict()}
