@@ -4,6 +4,7 @@ bill read back through the API (the same hand-worked figures as the pure tests).
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sandan.core.timeutil import KST
 from sandan.timeseries.store import write_readings
@@ -114,3 +115,31 @@ def test_baseline_route_says_when_data_are_too_few(world: World) -> None:
     assert hourly["stats"]["p"] == 24
     assert hourly["stats"]["cv_rmse"] is None
     assert hourly["warnings"][0]["code"] == "few_observations"
+
+
+def test_demand_now_from_the_power_point(world: World, monkeypatch) -> None:
+    """The same samples as tests/energy/test_peak.py on A's kW point: forecast 800 kW at 10:10.
+    Contract 1,000 kW entered with thresholds 700 / 850 kW -> warning, shed 300 kW."""
+    import datetime as dt
+
+    from sandan.core.timeutil import to_epoch_s
+    from sandan.energy import api as energy_api
+    from tests.factories import system
+
+    a = world.tenants["A"]
+    with world.db.session() as s:
+        system(s)
+        write_readings(s, pd.DataFrame({"point_id": a.power_point_id, "ts": [
+            to_epoch_s(dt.datetime(2026, 3, 2, 10, m, tzinfo=KST)) for m in (0, 5)], "value": [600.0, 900.0]}))
+    monkeypatch.setattr(energy_api, "now_utc", lambda: dt.datetime(2026, 3, 2, 10, 10, tzinfo=KST))
+    put = world.client.put(f"{API}/energy/contracts/{a.company_id}", headers=world.as_("company_admin"),
+                           json={**CONTRACT, "peak_warning_kw": 700, "peak_critical_kw": 850})
+    assert put.json()["peak_warning_kw"] == 700
+    got = world.client.get(f"{API}/companies/{a.company_id}/energy/demand", headers=world.as_("company_member")).json()
+    assert got["points"] == [a.power_point_id]
+    assert got["forecast_kw"] == pytest.approx(800.0)
+    assert got["status"] == "warning"
+    assert got["shed_kw"] == pytest.approx(300.0)
+    bad = world.client.put(f"{API}/energy/contracts/{a.company_id}", headers=world.as_("company_admin"),
+                           json={**CONTRACT, "peak_warning_kw": 900, "peak_critical_kw": 850})
+    assert bad.status_code == 422

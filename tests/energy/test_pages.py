@@ -54,6 +54,7 @@ def test_dashboard_today_month_and_peak_gauge(site: dict[str, Any]) -> None:
     assert '<p class="tile-value" data-field="energy_kwh">470 ' in page.text
     assert '<p class="tile-value" data-field="energy_kwh">1,574 ' in page.text
     assert 'value="52.0"' in page.text  # the meter element of the peak gauge
+    assert 'id="demand-now" data-status="unknown"' in page.text  # no power samples: no forecast
     assert 'href="/companies/{}/energy"'.format(site["own"]) in page.text  # the NAV entry of the home company
     client.post("/language", data={"lang": "en", "next": "/"})
     english = client.get(f"/companies/{site['own']}/energy")

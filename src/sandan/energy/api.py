@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from sandan.core.errors import InvalidInput
 from sandan.core.http import BODY_PROBLEMS, SIGNED_IN_PROBLEMS, IdPath, SessionDep
+from sandan.core.timeutil import now_utc
 from sandan.energy import schemas, service, tariff
 
 router = APIRouter(tags=["energy"], responses=SIGNED_IN_PROBLEMS)
@@ -46,7 +47,8 @@ def put_contract(session: SessionDep, company_id: IdPath, data: schemas.Contract
     """Enter or change the company's supply contract (company admins, the platform)."""
     contract = tariff.Contract(data.tariff, data.voltage, data.choice, data.contract_kw, data.deferred_reform,
                                data.reactive_metered)
-    return service.put_contract(session, company_id, contract).to_dict()
+    return service.put_contract(session, company_id, contract, peak_warning_kw=data.peak_warning_kw,
+                                peak_critical_kw=data.peak_critical_kw).to_dict()
 
 
 @router.get("/companies/{company_id}/energy/bills", response_model=schemas.BillsRead)
@@ -108,3 +110,10 @@ def company_baseline(session: SessionDep, company_id: IdPath, start: dt.datetime
     R², CV(RMSE), NMBE and the ASHRAE Guideline 14 verdict.  Default range: the last 12 months."""
     return service.company_baseline(session, company_id, _aware(start, "start"), _aware(end, "end"),
                                     granularity=granularity)
+
+
+@router.get("/companies/{company_id}/energy/demand", response_model=schemas.DemandNowRead)
+def demand_now(session: SessionDep, company_id: IdPath) -> Any:
+    """Peak-demand control: the running forecast of the current 15-minute demand (from the incomer's power
+    samples), its status against the warning and critical thresholds, and the load to shed now."""
+    return service.demand_now(session, company_id, now_utc())

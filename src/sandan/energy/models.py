@@ -21,7 +21,8 @@ class SupplyContract(Base):
     ``tariff`` industrial_gap_1 / industrial_gap_2 / industrial_eul; ``voltage`` low / high_a /
     high_b / high_c; ``choice`` I / II / III (empty for low-voltage 갑Ⅰ); ``contract_kw`` contract
     power 계약전력 [kW]; ``deferred_reform`` the company deferred the 2026 time-of-use reform (유예);
-    ``reactive_metered`` a kVarh meter is installed (power-factor charge applies).
+    ``reactive_metered`` a kVarh meter is installed (power-factor charge applies); ``peak_warning_kw``
+    and ``peak_critical_kw`` the thresholds of peak-demand control.
     Company data: written by the company's admins (the one access policy).
     """
 
@@ -35,4 +36,7 @@ class SupplyContract(Base):
     contract_kw: Mapped[int] = mapped_column(Integer)
     deferred_reform: Mapped[bool] = mapped_column(Boolean, default=False)
     reactive_metered: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: peak-demand thresholds of the running 15-minute forecast [kW]; empty: 80 % / 95 % of contract power
+    peak_warning_kw: Mapped[int | None] = mapped_column(Integer)
+    peak_critical_kw: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc, onupdate=now_utc)

@@ -18,7 +18,7 @@ class ContractPut(WriteModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
         "tariff": "industrial_eul", "voltage": "high_a", "choice": "II", "contract_kw": 700,
-        "deferred_reform": False, "reactive_metered": True}]})
+        "deferred_reform": False, "reactive_metered": True, "peak_warning_kw": 560, "peak_critical_kw": 665}]})
 
     tariff: Tariff = Field(description="산업용(갑)Ⅰ, 산업용(갑)Ⅱ or 산업용(을)")
     voltage: Voltage = Field(description="low 저압, high_a 고압A (3.3-66 kV), high_b 고압B (154 kV), "
@@ -27,6 +27,10 @@ class ContractPut(WriteModel):
     contract_kw: int = Field(ge=1, le=10_000_000, description="contract power 계약전력 [kW]")
     deferred_reform: bool = Field(False, description="the company deferred the 2026 time-of-use reform (유예)")
     reactive_metered: bool = Field(True, description="a kVarh meter is installed (power-factor charge applies)")
+    peak_warning_kw: int | None = Field(None, ge=1, le=10_000_000,
+                                        description="peak-demand warning threshold [kW] (default 80 % of contract)")
+    peak_critical_kw: int | None = Field(None, ge=1, le=10_000_000,
+                                         description="peak-demand critical threshold [kW] (default 95 % of contract)")
 
 
 class WarningRead(BaseModel):
@@ -44,6 +48,8 @@ class ContractRead(BaseModel):
     reactive_metered: bool
     stored: bool = Field(description="false: nothing entered yet, the default contract is shown")
     source: str = Field(description="contract power from: stored, sites (their contract power), demand (the peak)")
+    peak_warning_kw: int
+    peak_critical_kw: int
     warnings: list[WarningRead]
 
 
@@ -165,3 +171,17 @@ class BaselineRead(BaseModel):
     stats: FitStatsRead
     ashrae_g14: dict[str, Any] = Field(description="monthly: CV(RMSE) ≤ 15 %, |NMBE| ≤ 5 %; hourly: ≤ 30 %, ≤ 10 %")
     warnings: list[WarningRead]
+
+
+class DemandNowRead(BaseModel):
+    company_id: int
+    interval_start: str
+    elapsed_s: float
+    energy_kwh: float = Field(description="energy since the interval began [kWh]")
+    current_kw: float | None
+    forecast_kw: float | None = Field(description="forecast 15-minute demand at the end of the interval [kW]")
+    status: Literal["normal", "warning", "critical", "unknown"]
+    shed_kw: float = Field(description="load to drop now to end the interval at the warning threshold [kW]")
+    warning_kw: int
+    critical_kw: int
+    points: list[int]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sandan.core.errors import Forbidden, InvalidInput
 from sandan.core.tenancy.models import Site
 from sandan.core.timeutil import KST, now_utc
-from sandan.energy import baseline, kpi, tariff
+from sandan.energy import baseline, kpi, peak, tariff
 from sandan.energy.models import SupplyContract
 from sandan.energy.tariff_tables import load_tables
 from sandan.timeseries import service as ts
@@ -27,6 +27,7 @@ from sandan.timeseries import service as ts
 #: with ≥ 300 kW are on 산업용(을) 고압A; 선택II is the common choice).
 DEFAULT_CONTRACT = tariff.Contract("industrial_eul", "high_a", "II", contract_kw=1000)
 MAX_MONTHS = 36
+PEAK_WARNING_SHARE, PEAK_CRITICAL_SHARE = 0.80, 0.95
 
 
 @dataclass
@@ -37,12 +38,22 @@ class ContractView:
     warnings: list[tariff.Warning_] = field(default_factory=list)
     #: where the contract power comes from: ``stored``, ``sites`` (their contract power) or ``demand``
     source: str = "stored"
+    peak_warning_kw: int | None = None
+    peak_critical_kw: int | None = None
+
+    @property
+    def thresholds(self) -> tuple[int, int]:
+        """Peak-demand warning and critical thresholds [kW]: stored, else 80 % and 95 % of contract power."""
+        kw = self.contract.contract_kw
+        return (self.peak_warning_kw or int(tariff.half_up(kw * PEAK_WARNING_SHARE)),
+                self.peak_critical_kw or int(tariff.half_up(kw * PEAK_CRITICAL_SHARE)))
 
     def to_dict(self) -> dict[str, Any]:
         c = self.contract
         return {"company_id": self.company_id, "tariff": c.tariff, "voltage": c.voltage, "choice": c.choice,
                 "contract_kw": c.contract_kw, "deferred_reform": c.deferred_reform,
                 "reactive_metered": c.reactive_metered, "stored": self.stored, "source": self.source,
+                "peak_warning_kw": self.thresholds[0], "peak_critical_kw": self.thresholds[1],
                 "warnings": [{"code": w.code, "message": w.message} for w in self.warnings]}
 
 
@@ -60,7 +71,8 @@ def get_contract(session: Session, company_id: int) -> ContractView:
     row = stored_contract(session, company_id)
     if row is not None:
         return ContractView(tariff.Contract(row.tariff, row.voltage, row.choice, row.contract_kw, row.deferred_reform,
-                                            row.reactive_metered), True, company_id)
+                                            row.reactive_metered), True, company_id,
+                            peak_warning_kw=row.peak_warning_kw, peak_critical_kw=row.peak_critical_kw)
     sites_kw = sum(s.contract_power_kw or 0 for s in session.execute(select(Site).where(
         Site.company_id == company_id)).scalars())
     if sites_kw >= 300:
@@ -75,7 +87,8 @@ def get_contract(session: Session, company_id: int) -> ContractView:
                         "demand")
 
 
-def put_contract(session: Session, company_id: int, contract: tariff.Contract) -> ContractView:
+def put_contract(session: Session, company_id: int, contract: tariff.Contract, *, peak_warning_kw: int | None = None,
+                 peak_critical_kw: int | None = None) -> ContractView:
     """Store the company's contract (company admins and the platform; the policy checks the write)."""
     _company(session, company_id)
     principal = session.info["principal"]
@@ -86,6 +99,8 @@ def put_contract(session: Session, company_id: int, contract: tariff.Contract) -
     if contract.tariff != "industrial_eul" and contract.contract_kw >= 300:
         raise InvalidInput("산업용(갑) is for contract power below 300 kW", field="contract_kw")
     load_tables().rate_version(contract.tariff, contract.voltage, contract.choice, now_utc().astimezone(KST).date())
+    if peak_warning_kw and peak_critical_kw and peak_warning_kw >= peak_critical_kw:
+        raise InvalidInput("the warning threshold must be below the critical one", field="peak_warning_kw")
     row = stored_contract(session, company_id)
     if row is None:
         row = SupplyContract(company_id=company_id)
@@ -93,8 +108,10 @@ def put_contract(session: Session, company_id: int, contract: tariff.Contract) -
     row.tariff, row.voltage, row.choice = contract.tariff, contract.voltage, contract.choice
     row.contract_kw, row.deferred_reform, row.reactive_metered = (contract.contract_kw, contract.deferred_reform,
                                                                  contract.reactive_metered)
+    row.peak_warning_kw, row.peak_critical_kw = peak_warning_kw, peak_critical_kw
     session.flush()
-    return ContractView(contract, True, company_id)
+    return ContractView(contract, True, company_id, peak_warning_kw=peak_warning_kw,
+                        peak_critical_kw=peak_critical_kw)
 
 
 def month_range(start: dt.datetime | None, end: dt.datetime | None) -> list[dt.date]:
@@ -184,7 +201,7 @@ def company_bills(session: Session, company_id: int, start: dt.datetime | None =
     contract = _effective(view, meter)
     if choice is not None:
         contract = tariff.with_choice(contract, choice)
-    return BillsResult(company_id, ContractView(contract, view.stored, company_id, view.warnings, view.source),
+    return BillsResult(company_id, replace(view, contract=contract),
                        _bills(meter, contract, months, rules_year))
 
 
@@ -212,7 +229,7 @@ def what_if(session: Session, company_id: int, start: dt.datetime | None = None,
                                     rules_year=rules_year)
         shifted_total = sum(b.total_krw for b in _bills(shifted, contract, months, rules_year))
     base_total = sum(b.total_krw for b in base)
-    shown = ContractView(contract, view.stored, company_id, view.warnings, view.source)
+    shown = replace(view, contract=contract)
     return {"company_id": company_id, "contract": shown.to_dict(),
             "months": [m.isoformat()[:7] for m in months], "total_krw": base_total, "choices": options,
             "shift": {"kwh_per_day": shift_kwh_per_day, "from_period": from_period, "to_period": to_period,
@@ -347,3 +364,25 @@ def company_baseline(session: Session, company_id: int, start: dt.datetime | Non
             features[quantity] = pd.Series(prod.frame["value"].to_numpy(), index=pd.DatetimeIndex(prod.frame["ts"]))
     model = baseline.fit(y, features, granularity)  # type: ignore[arg-type]
     return {"company_id": company_id, "start": lo.isoformat(), "end": hi.isoformat(), **model.to_dict()}
+
+
+def demand_now(session: Session, company_id: int, now: dt.datetime) -> dict[str, Any]:
+    """The running forecast of the current 15-minute demand from the company's incomer power points
+    (active power, consumption, on a site rather than an asset), against its thresholds."""
+    _company(session, company_id)
+    view = get_contract(session, company_id)
+    warning_kw, critical_kw = view.thresholds
+    points = [p for p in ts.visible_points(session, company_id)
+              if p.quantity == "active_power" and p.asset_id is None and p.direction == "consumption"]
+    start = peak.interval_start_of(now)
+    columns = []
+    for point in points:
+        got = ts.point_series(session, point.id, start - dt.timedelta(minutes=5), now + dt.timedelta(seconds=1),
+                              resolution="raw", unit="kW")
+        columns.append(pd.Series(got.frame["value"].to_numpy(), index=pd.DatetimeIndex(got.frame["ts"]),
+                                 name=point.id))
+    samples = pd.concat(columns, axis=1).sort_index().ffill().sum(axis=1, min_count=1) if columns \
+        else pd.Series(dtype=float)
+    forecast = peak.forecast_demand(samples, now, warning_kw=warning_kw, critical_kw=critical_kw)
+    return {"company_id": company_id, **forecast.to_dict(), "warning_kw": warning_kw, "critical_kw": critical_kw,
+            "points": [p.id for p in points]}

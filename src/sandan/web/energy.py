@@ -40,6 +40,8 @@ LINE_LABELS = {
     "climate": N_("Climate-environment charge"), "fuel": N_("Fuel-cost adjustment"),
 }
 PERIOD_LABELS = {"light": N_("Light load"), "mid": N_("Mid load"), "peak": N_("Peak load")}
+STATUS_LABELS = {"normal": N_("Normal"), "warning": N_("Warning"), "critical": N_("Critical"),
+                 "unknown": N_("Unknown")}
 PERIOD_TITLES = {"today": N_("Today"), "month": N_("This month"), "year": N_("This year")}
 #: The peak gauge turns amber at 80 % and red at 95 % of contract power.
 GAUGE_LOW, GAUGE_HIGH = 0.8, 0.95
@@ -52,8 +54,10 @@ def dashboard_page(request: Request, company_id: int) -> Response:
         company = tenancy.get(ctx.session, Company, company_id)
         header = ctx.complex_header(company.complex_id)
         board = service.dashboard(ctx.session, company_id, live.clock())
+        demand = service.demand_now(ctx.session, company_id, live.clock())
         return ctx.render("energy/dashboard.html", header_complex=header, company=company,
-                          company_label=company_name(company, ctx.tr.language), board=board,
+                          company_label=company_name(company, ctx.tr.language), board=board, demand=demand,
+                          status_labels=STATUS_LABELS,
                           period_titles=PERIOD_TITLES, gauge_low=GAUGE_LOW, gauge_high=GAUGE_HIGH)
 
 

@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('contract_kw', sa.Integer(), nullable=False),
     sa.Column('deferred_reform', sa.Boolean(), nullable=False),
     sa.Column('reactive_metered', sa.Boolean(), nullable=False),
+    sa.Column('peak_warning_kw', sa.Integer(), nullable=True),
+    sa.Column('peak_critical_kw', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_energy_supply_contracts_company_id_companies'),
                             ondelete='CASCADE'),
