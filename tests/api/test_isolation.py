@@ -103,6 +103,8 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # the allow-list of controllable points, and requesting and confirming commands: admins only
     "controls": {"platform_admin": ALL, "company_admin": frozenset("A")},
     "commands": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # a company's KEPCO supply contract (PUT /energy/contracts/{company_id}): its admins and the platform
+    "energy": {"platform_admin": ALL, "company_admin": frozenset("A")},
     # acknowledgements come from the gateway a command was sent to; the world's commands are only
     # requested, so every role is refused here (the acknowledged path is tested in tests/commands)
     "gateway": {},
