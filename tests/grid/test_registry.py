@@ -12,7 +12,8 @@ from sandan.core.auth.models import Role
 from sandan.core.auth.policy import Principal
 from sandan.db import Database
 from sandan.settings import Settings
-from tests.factories import Tenant, add_user, make_tenant
+from tests.factories import Tenant, make_tenant
+from tests.grid.world import token_for
 
 URL = "/api/v1/ders"
 PV = {"kind": "pv", "module_power_w": 550, "modules_per_string": 18, "strings": 12, "inverters": 2,
@@ -28,8 +29,8 @@ WASTE_HEAT = {"kind": "waste_heat", "technology": "orc", "heat_source": "소결�
 def setup(db: Database) -> tuple[TestClient, Tenant, Tenant, dict[str, str]]:
     with db.session(principal=Principal.system("test")) as session:
         a, b = make_tenant(session, 1), make_tenant(session, 2)
-        tokens = {"admin": add_user(session, a, Role.company_admin, "admin@a.example.kr"),
-                  "member": add_user(session, a, Role.company_member, "member@a.example.kr")}
+        tokens = {"admin": token_for(session, a, Role.company_admin, "admin@a.example.kr"),
+                  "member": token_for(session, a, Role.company_member, "member@a.example.kr")}
     client = TestClient(create_app(db, Settings(environment="test", secret_key="grid-tests-" + "s" * 40)))
     return client, a, b, tokens
 

@@ -79,3 +79,16 @@ def _aware(value: dt.datetime) -> dt.datetime:
     if not dt.datetime(1970, 1, 2, tzinfo=dt.UTC) <= aware <= dt.datetime(2100, 1, 1, tzinfo=dt.UTC):
         raise InvalidInput("times must lie between 1970-01-02 and 2100-01-01", field="start")
     return aware
+
+
+@router.get("/grid/balance/{kind}/{group_id}", response_model=schemas.BalanceRead, response_model_by_alias=True)
+def balance(session: SessionDep, kind: Literal["complex", "company"], group_id: IdPath, start: dt.datetime,
+            end: dt.datetime,
+            import_limit_kw: Annotated[float | None, Query(gt=0, le=1e7, description="grid connection [kW]")] = None,
+            ) -> Any:
+    """The 15-minute energy balance of a complex or company: generation of its DERs (metered, or
+    modelled), measured demand, batteries dispatched by the LP (HiGHS) under the TOU price, grid
+    import and export; self-sufficiency and self-consumption per KST day and month.  A complex's
+    balance is for the platform, its operator and its auditors.  At most 31 days."""
+    return service.complex_balance(session, kind, group_id, _aware(start), _aware(end),
+                                   import_limit_kw=import_limit_kw)

@@ -185,3 +185,40 @@ class DerModelRead(BaseModel):
     model_kwh: float
     measured_kwh: float | None
     items: list[ModelPoint]
+
+
+class BalanceInterval(BaseModel):
+    ts: UtcDatetime
+    generation: float
+    demand: float
+    curtail: float
+    import_: float = Field(alias="import")
+    export: float
+    charge: float
+    discharge: float
+    soc: float
+
+
+class RateRow(BaseModel):
+    period: str = Field(description="first day of the KST day or month")
+    generation: float
+    demand: float
+    used: float = Field(description="renewable energy used inside: generation - export - curtail [kWh]")
+    self_consumption: float | None
+    self_sufficiency: float | None
+
+
+class BalanceRead(BaseModel):
+    """The 15-minute balance [kWh] with the batteries' optimal schedule, and rates per KST day and month."""
+
+    kind: str
+    group_id: int
+    name: str
+    ders: int
+    batteries: int
+    cost_krw: int = Field(description="energy charge of the grid imports under the TOU price [KRW]")
+    warnings: list[str]
+    totals: dict[str, float]
+    days: list[RateRow]
+    months: list[RateRow]
+    items: list[BalanceInterval]

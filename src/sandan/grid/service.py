@@ -19,9 +19,12 @@ from sandan.core.errors import InvalidInput, NotFound
 from sandan.core.tenancy.models import Company, Point, Site
 from sandan.core.timeutil import KST, now_utc
 from sandan.grid import schemas
+from sandan.grid.balance import BALANCE_COLUMNS, rates
+from sandan.grid.dispatch import Battery, DispatchCase, DispatchInfeasible, dispatch
 from sandan.grid.ess_rules import soc_rule_for
-from sandan.grid.models import Der
+from sandan.grid.models import Der, DerKind
 from sandan.grid.pv import PvPlant, pv_energy_kwh
+from sandan.grid.tou import tou_price_krw_per_kwh
 from sandan.grid.waste_heat import waste_heat_energy_kwh
 from sandan.timeseries import service as readings
 
@@ -214,3 +217,94 @@ def der_model(session: Session, der_id: int, start: dt.datetime, end: dt.datetim
     return {"der_id": der.id, "kind": der.kind, "weather": weather, "model_kwh": round(float(model.sum()), 3),
             "measured_kwh": None if measured is None or measured.isna().all() else float(measured.sum()),
             "items": items}
+
+
+# --- the balance -------------------------------------------------------------------------------
+
+#: Longest range a balance covers [days].
+MAX_BALANCE_DAYS = 31
+
+
+def _batteries(ders: list[Der]) -> list[Battery]:
+    out = []
+    for der in ders:
+        spec = parsed_spec(der)
+        if isinstance(spec, schemas.BatterySpec):
+            out.append(Battery(name=f"der-{der.id}", energy_kwh=spec.energy_kwh, power_kw=spec.power_kw,
+                               charge_efficiency=spec.charge_efficiency_pct / 100,
+                               discharge_efficiency=spec.discharge_efficiency_pct / 100,
+                               soc_min_pct=spec.soc_min_pct, soc_max_pct=spec.soc_max_pct,
+                               soc_initial_pct=spec.soc_min_pct))
+    return out
+
+
+def der_generation_kwh(session: Session, ders: list[Der], starts: pd.DatetimeIndex) -> tuple[pd.Series, list[str]]:
+    """Renewable output of ``ders`` per interval [kWh]: each DER's meter where it has a reading,
+    its model elsewhere; and warnings (as data) naming the DERs that were modelled."""
+    total = pd.Series(0.0, index=starts)
+    modelled = []
+    end = (starts[-1] + pd.Timedelta("15min")).to_pydatetime()
+    for der in ders:
+        if der.kind == DerKind.battery:
+            continue
+        model, _ = modelled_kwh(der, starts)
+        measured = None
+        if der.point_id is not None:
+            try:
+                frame = readings.point_series(session, der.point_id, starts[0].to_pydatetime(), end, "15min",
+                                              "kWh").frame
+                measured = frame.set_index("ts")["value"].reindex(starts)
+            except (NotFound, InvalidInput):
+                measured = None
+        if measured is None or measured.isna().any():
+            modelled.append(der.name)
+        total += model if measured is None else measured.fillna(model)
+    warnings = [f"modelled output used for: {', '.join(modelled)}"] if modelled else []
+    return total, warnings
+
+
+def complex_balance(session: Session, kind: str, group_id: int, start: dt.datetime, end: dt.datetime, *,
+                    import_limit_kw: float | None = None) -> dict[str, Any]:
+    """The 15-minute balance of a company or complex with its batteries dispatched by the LP under the
+    TOU price, and self-sufficiency / self-consumption per KST day and month.
+
+    Demand is the group's measured consumption; generation its DERs' metered output (modelled
+    where not metered); export is not paid inside this plan (the market prices it).
+    """
+    row = readings.visible_group(session, kind, group_id)
+    starts = interval_starts(start, end, MAX_BALANCE_DAYS)
+    ders = list_ders(session, limit=10_000, company_id=group_id if kind == "company" else None,
+                     complex_id=group_id if kind == "complex" else None)
+    generation, warnings = der_generation_kwh(session, ders, starts)
+    series = readings.group_series(session, kind, group_id, starts[0].to_pydatetime(),
+                                   (starts[-1] + pd.Timedelta("15min")).to_pydatetime(), resolution="15min",
+                                   unit="kWh")
+    demand = series.frame.set_index("ts")["value"].reindex(starts)
+    if demand.isna().any():
+        warnings.append(f"no consumption measured in {int(demand.isna().sum())} of {len(starts)} intervals "
+                        "(taken as 0)")
+    price = tou_price_krw_per_kwh(starts)
+    case = DispatchCase(generation, demand.fillna(0.0), price, pd.Series(0.0, index=starts), _batteries(ders),
+                        import_limit_kw=import_limit_kw if import_limit_kw is not None else float("inf"))
+    try:
+        result = dispatch(case)
+    except DispatchInfeasible as exc:
+        raise InvalidInput(str(exc), field="import_limit_kw") from exc
+    frame = result.frame
+    days, months = rates(frame, "day"), rates(frame, "month")
+    return {"kind": kind, "group_id": group_id, "name": str(getattr(row, "name", "") or getattr(row, "name_ko", "")),
+            "ders": len(ders), "batteries": len(case.batteries), "cost_krw": round(result.cost_krw),
+            "warnings": warnings,
+            "totals": {c: round(float(frame[c].sum()), 3) for c in BALANCE_COLUMNS},
+            "days": _rate_rows(days), "months": _rate_rows(months),
+            "items": [{"ts": ts.to_pydatetime(), **{c: round(float(v), 4) for c, v in zip(frame.columns, values,
+                                                                                            strict=True)}}
+                      for ts, values in zip(frame.index, frame.to_numpy(), strict=True)]}
+
+
+def _rate_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"period": str(ts)[:10], "generation": round(float(r.generation), 3),
+             "demand": round(float(r.demand), 3), "used": round(float(r.used), 3),
+             "self_consumption": None if pd.isna(r.self_consumption) else round(float(r.self_consumption), 4),
+             "self_sufficiency": None if pd.isna(r.self_sufficiency) else round(float(r.self_sufficiency), 4)}
+            for ts, r in table.iterrows()]
