@@ -92,3 +92,30 @@ def test_company_balance_closes_and_its_rates_follow_the_totals(setup: dict[str,
     complex_id = setup["client"].get(f"/api/v1/companies/{company_id}", headers={
         "Authorization": f"Bearer {setup['tokens']['member']}"}).json()["complex_id"]
     assert _get(setup, f"/api/v1/grid/balance/complex/{complex_id}").status_code == 404
+
+
+def test_pages_in_korean_and_english_show_the_figures_of_the_api(setup: dict[str, Any]) -> None:
+    from sandan.web.i18n import LANGUAGE_COOKIE
+    from sandan.web.render import number
+
+    company_id = setup["a"].company_id
+    client, headers = setup["client"], {"Authorization": f"Bearer {setup['tokens']['member']}"}
+    api = _get(setup, f"/api/v1/grid/balance/company/{company_id}").json()
+    (day,) = api["days"]
+    dates = {"start": "2026-06-03", "end": "2026-06-03"}  # one KST day, the end day inclusive
+    for lang, words in (("ko", ("에너지 자립", "자립률", "자가소비율")),
+                        ("en", ("Energy self-sufficiency", "Self-sufficiency", "Self-consumption"))):
+        client.cookies.set(LANGUAGE_COOKIE, lang)
+        html = client.get(f"/grid/company/{company_id}", headers=headers, params=dates)
+        assert html.status_code == 200, html.text
+        for word in words:
+            assert word in html.text
+        # the tile shows the API's day rate in percent
+        assert number(day["self_sufficiency"] * 100, lang) in html.text
+        der = client.get(f"/ders/{setup['pv_id']}", headers=headers, params=dates)
+        assert der.status_code == 200
+        model = _get(setup, f"/api/v1/ders/{setup['pv_id']}/model").json()
+        assert number(model["model_kwh"], lang) in der.text
+    other = {"Authorization": f"Bearer {setup['tokens']['other']}"}
+    assert client.get(f"/grid/company/{company_id}", headers=other, params=dates).status_code == 404
+    assert client.get(f"/ders/{setup['pv_id']}", headers=other, params=dates).status_code == 404
