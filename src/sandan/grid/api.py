@@ -69,7 +69,7 @@ def delete_der(session: SessionDep, der_id: IdPath) -> Response:
 @router.get("/ders/{der_id}/model", response_model=schemas.DerModelRead)
 def der_model(session: SessionDep, der_id: IdPath, start: dt.datetime, end: dt.datetime) -> Any:
     """Modelled output per 15 minutes (PV with pvlib under clear sky, waste heat from its schedule)
-    beside what the DER's meter measured [kWh].  Times without an offset are UTC; at most 92 days."""
+    beside what the DER's meter measured [kWh].  Times without an offset are UTC; at most 31 days."""
     return service.der_model(session, der_id, _aware(start), _aware(end))
 
 

@@ -15,7 +15,10 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pvlib
 from pvlib.location import Location
@@ -112,10 +115,24 @@ def pv_energy_kwh(plant: PvPlant, starts: pd.DatetimeIndex, freq: str = "15min",
     clear sky.  Power is computed at each interval's middle.
     """
     step = pd.Timedelta(freq)
+    if weather is None and len(starts) and pd.DatetimeIndex(starts).equals(
+            pd.date_range(starts[0], periods=len(starts), freq=step)):
+        energy = _clear_sky_kwh(plant, starts[0], len(starts), step)
+        return pd.Series(energy, index=starts, name="pv_kwh")
     middles = starts + step / 2
     sample = clear_sky_weather(plant, middles) if weather is None else weather.reindex(starts).set_axis(middles)
     power = pv_power_w(plant, sample)["p_ac_w"]
     return pd.Series(power.to_numpy() / 1000.0 * (step / pd.Timedelta(hours=1)), index=starts, name="pv_kwh")
+
+
+@lru_cache(maxsize=512)
+def _clear_sky_kwh(plant: PvPlant, first: pd.Timestamp, periods: int, step: pd.Timedelta) -> npt.NDArray[np.float64]:
+    """Clear-sky energy of a regular range (memoised: pages and the balance ask for the same days again)."""
+    starts = pd.date_range(first, periods=periods, freq=step)
+    power = pv_power_w(plant, clear_sky_weather(plant, starts + step / 2))["p_ac_w"]
+    energy = power.to_numpy(dtype=np.float64) / 1000.0 * (step / pd.Timedelta(hours=1))
+    energy.setflags(write=False)
+    return energy
 
 
 def read_tmy3(path: str) -> tuple[pd.DataFrame, dict[str, float]]:

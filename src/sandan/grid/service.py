@@ -28,8 +28,8 @@ from sandan.grid.tou import tou_price_krw_per_kwh
 from sandan.grid.waste_heat import waste_heat_energy_kwh
 from sandan.timeseries import service as readings
 
-#: Longest range a model answer covers (15-minute intervals of 92 days).
-MAX_MODEL_DAYS = 92
+#: Longest range a model answer covers (15-minute intervals of 31 days).
+MAX_MODEL_DAYS = 31
 
 
 # --- the registry ------------------------------------------------------------------------------
