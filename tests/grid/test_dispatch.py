@@ -26,7 +26,7 @@ def test_worked_example_by_hand() -> None:
     battery = Battery("b", energy_kwh=10, power_kw=5, charge_efficiency=0.9, discharge_efficiency=0.9,
                       soc_min_pct=0, soc_max_pct=100, soc_initial_pct=0)
     case = _case(gen=[0, 8, 0, 0], demand=[2, 2, 2.5, 2.5], imp=[100, 100, 300, 300], batteries=(battery,),
-                 dt_h=1.0, cycle_cost=0.0)
+                 dt_h=1.0, cycle_cost=0.0, curtail_cost=0.0)
     result = dispatch(case)
     # hour 1: 6 kWh surplus, the battery takes 5 (power limit) -> stores 4.5 kWh, 1 kWh exported (price 0)
     # hours 2-3 need 5 kWh delivered = 5 / 0.9 = 5.5556 kWh stored; 1.0556 kWh more must come from
@@ -46,7 +46,7 @@ def _independent_lp(case: DispatchCase) -> float:
     gen = case.generation_kwh.to_numpy().clip(min=0)
     # x = [import, export, curtail, charge_1..nb, discharge_1..nb], each n long
     nvar = n * (3 + 2 * nb)
-    cost = np.concatenate([case.import_price.to_numpy(), -case.export_price.to_numpy(), np.zeros(n),
+    cost = np.concatenate([case.import_price.to_numpy(), -case.export_price.to_numpy(), np.full(n, case.curtail_cost),
                            np.full(2 * nb * n, case.cycle_cost)])
     eye = np.eye(n)
     a_eq = np.hstack([eye, -eye, -eye] + [-eye] * nb + [eye] * nb)

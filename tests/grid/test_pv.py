@@ -9,7 +9,15 @@ import pandas as pd
 import pvlib
 import pytest
 
-from sandan.grid.pv import PvPlant, clear_sky_weather, pv_energy_kwh, pv_power_w, quiet_pvlib, read_tmy3
+from sandan.grid.pv import (
+    PvPlant,
+    clear_sky_weather,
+    pv_energy_kwh,
+    pv_energy_kwh_many,
+    pv_power_w,
+    quiet_pvlib,
+    read_tmy3,
+)
 
 GREENSBORO = os.path.join(os.path.dirname(pvlib.__file__), "data", "723170TYA.CSV")
 
@@ -87,3 +95,22 @@ def test_pvwatts_plant_on_the_greensboro_tmy3_year_gives_its_pinned_annual_yield
     assert poa_kwh_m2 == pytest.approx(1748.7, rel=0.003)
     # the chain by hand: AC / (POA × 0.86) = reflection, temperature and inverter together, ≈ 0.91
     assert energy.sum() / (poa_kwh_m2 * 0.86) == pytest.approx(0.909, abs=0.01)
+
+
+def test_many_plants_at_once_equal_each_plant_alone() -> None:
+    tmy, meta = read_tmy3(GREENSBORO)
+    week = tmy.loc["1990-03-10":"1990-03-16"]
+    plants = [PvPlant(dc_kw=dc, ac_kw=dc / 1.2, tilt_deg=tilt, azimuth_deg=az, lat=meta["latitude"],
+                      lon=meta["longitude"], altitude_m=meta["altitude"], mounting=mount)
+              for dc, tilt, az, mount in [(100, 20, 180, "ground"), (250, 20, 180, "ground"),
+                                          (50, 10, 135, "rooftop"), (75, 30, 225, "rooftop")]]
+    plants.append(PvPlant(dc_kw=80, ac_kw=70, tilt_deg=25, azimuth_deg=180, lat=34.94, lon=127.70))
+    many = pv_energy_kwh_many(plants, week.index, "1h", week)
+    for i, plant in enumerate(plants[:4]):
+        assert many[i].to_numpy() == pytest.approx(pv_energy_kwh(plant, week.index, "1h", week).to_numpy(),
+                                                   rel=1e-9, abs=1e-9)
+    # clear sky, two locations
+    starts = pd.date_range("2026-05-01T00:00+09:00", periods=96, freq="15min").tz_convert("UTC")
+    clear = pv_energy_kwh_many(plants, starts)
+    for i in (0, 4):
+        assert clear[i].to_numpy() == pytest.approx(pv_energy_kwh(plants[i], starts).to_numpy(), rel=1e-9, abs=1e-9)

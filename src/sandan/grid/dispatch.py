@@ -11,10 +11,12 @@ For each interval ``t`` of length ``dt_h`` [h] and battery ``b``::
     0 ≤ import_t ≤ import_limit_kw · dt_h,   0 ≤ export_t ≤ export_limit_kw · dt_h,   0 ≤ curtail_t ≤ generation_t
     soc_bT ≥ soc_b0   (the day ends with at least the energy it started with)
 
-minimising Σ_t import_price_t · import_t - export_price_t · export_t + cycle_cost · Σ (charge + discharge).
-With export paid less than import the optimum uses the complex's renewables inside the complex
-first; curtailment happens only when export is limited.  The small cycling cost (default
-0.01 KRW/kWh) makes the optimum unique where charging and discharging at once would cost nothing.
+minimising Σ_t import_price_t · import_t - export_price_t · export_t + cycle_cost · Σ (charge + discharge)
++ curtail_cost · Σ curtail.  With export paid less than import the optimum uses the complex's
+renewables inside the complex first; curtailment happens only when export is limited (its small
+cost, default 0.02 KRW/kWh, prefers storing or exporting to throwing away).  The small cycling
+cost (default 0.01 KRW/kWh) makes the optimum unique where charging and discharging at once would
+cost nothing.
 
 Built in stages (STYLE: ``add_<what>`` builders, solve, read back as a DataFrame).  The market
 (``sandan.grid.market``) may reuse :func:`dispatch` with its own prices.
@@ -79,6 +81,7 @@ class DispatchCase:
     export_limit_kw: float = float("inf")
     dt_h: float = 0.25
     cycle_cost: float = 0.01
+    curtail_cost: float = 0.02
 
 
 class DispatchInfeasible(ValueError):
@@ -176,7 +179,7 @@ def add_grid_exchange(lp: _Lp, case: DispatchCase, n: int) -> tuple[npt.NDArray[
 
 def add_curtailment(lp: _Lp, case: DispatchCase, n: int) -> npt.NDArray[np.int64]:
     """Renewable energy left unused per interval, at most what was generated."""
-    return lp.add_columns(n, 0.0, case.generation_kwh.to_numpy(dtype=float).clip(min=0), 0.0)
+    return lp.add_columns(n, 0.0, case.generation_kwh.to_numpy(dtype=float).clip(min=0), case.curtail_cost)
 
 
 def add_battery(lp: _Lp, case: DispatchCase, battery: Battery, n: int) -> tuple[npt.NDArray[np.int64], ...]:
@@ -311,4 +314,5 @@ def rule_based(case: DispatchCase) -> DispatchResult:
                                                      "discharge", "soc"])
     cost = grid_cost_krw(frame, case)
     return DispatchResult(frame, cost_krw=cost, status="rule",
-                          objective_krw=cost + case.cycle_cost * float((frame["charge"] + frame["discharge"]).sum()))
+                          objective_krw=cost + case.cycle_cost * float((frame["charge"] + frame["discharge"]).sum())
+                          + case.curtail_cost * float(frame["curtail"].sum()))
