@@ -44,6 +44,7 @@ from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
 from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
+from tests.grid.world import add_ders
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -155,6 +156,7 @@ class World:
     own_token_id: dict[str, int] = field(default_factory=dict)  # role -> id of that token
     commands: dict[str, int] = field(default_factory=dict)      # a requested control command per tenant
     reports: dict[str, int] = field(default_factory=dict)       # a draft MRV report per tenant
+    ders: dict[str, int] = field(default_factory=dict)          # a PV plant per tenant (grid)
 
     @property
     def conn(self) -> Connection:
@@ -209,6 +211,7 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
             s.add(SparkplugDevice(company_id=tenant.company_id, node_id=node.id, device="meter-1", online=True))
         commands = add_controls(s, tenants)
         reports = {name: create_report(s, t.company_id, "2026-03", "AR5").id for name, t in tenants.items()}
+        ders = add_ders(s, tenants)
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),
@@ -225,4 +228,4 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders)

@@ -76,7 +76,7 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
             "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
-            "command_id": "command", "report_id": "report"}
+            "command_id": "command", "report_id": "report", "der_id": "der"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -113,6 +113,8 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # the verifier's side: only the verifier assigned to a report; the world assigns none, so every
     # role is refused here (the assigned path is tested in tests/carbon)
     "verification": {},
+    # the DER registry (grid): company admins of the owner, and the platform
+    "ders": {"platform_admin": ALL, "company_admin": frozenset("A")},
 }
 
 
@@ -239,7 +241,7 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "site": lambda: t.site_id, "asset": lambda: world.spare_asset[tenant], "area": lambda: t.area_id,
             "line": lambda: t.line_id,
             "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
-            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant]}[kind]()
+            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant, "der": lambda: world.ders[tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:

@@ -40,6 +40,7 @@ from sandan.core.tenancy.models import AssetLevel, Carrier, Company, Complex, Di
 from sandan.core.timeutil import now_utc, to_epoch_s
 from sandan.db import Database
 from sandan.demo.carbon import load_carbon_demo
+from sandan.demo.grid import load_grid
 from sandan.demo.profiles import shift_year_to, synthetic_values
 from sandan.demo.tenants import DEMO_SEED, TenantSpec, make_tenants
 from sandan.ingest.service import ImportOptions, ImportSummary, prepare_import, store_import
@@ -301,6 +302,7 @@ def load_demo(db: Database, *, tenants: int = 40, days: int = 90, now_s: int | N
             progress(f"{spec.code} {spec.name}", i, total)
 
     with db.session(principal=principal) as s:
+        load_grid(s, complex_id)
         for user, where in demo_users(steel_id, member_id, complex_id, specs[0].name if specs else ""):
             report.users.append(user)
             if s.execute(select(User.id).where(User.email == user.email)).first() is None:

@@ -1,0 +1,310 @@
+"""Use cases of the grid domain: the DER registry, modelled output beside measured, the complex balance.
+
+Every query runs through the one access policy: a DER, site or point the caller may not see
+answers NotFound, exactly like one that does not exist; writes are checked by the policy's flush
+hook (company admins of the owner, or the platform).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from pydantic import TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandan.core.errors import InvalidInput, NotFound
+from sandan.core.tenancy.models import Company, Point, Site
+from sandan.core.timeutil import KST, now_utc
+from sandan.grid import schemas
+from sandan.grid.balance import BALANCE_COLUMNS, rates
+from sandan.grid.dispatch import Battery, DispatchCase, DispatchInfeasible, dispatch
+from sandan.grid.ess_rules import soc_rule_for
+from sandan.grid.models import Der, DerKind
+from sandan.grid.pv import PvPlant, pv_energy_kwh
+from sandan.grid.tou import tou_price_krw_per_kwh
+from sandan.grid.waste_heat import waste_heat_energy_kwh
+from sandan.timeseries import service as readings
+
+#: Longest range a model answer covers (15-minute intervals of 31 days).
+MAX_MODEL_DAYS = 31
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+def get_der(session: Session, der_id: int) -> Der:
+    """A visible DER, else NotFound."""
+    der = session.execute(select(Der).where(Der.id == der_id)).scalar_one_or_none()
+    if der is None:
+        raise NotFound(f"der {der_id} not found")
+    return der
+
+
+def list_ders(session: Session, *, after_id: int = 0, limit: int = 50, company_id: int | None = None,
+              kind: str | None = None, complex_id: int | None = None) -> list[Der]:
+    """Visible DERs ordered by id, optionally of one company, kind or complex."""
+    stmt = select(Der).where(Der.id > after_id)
+    if company_id is not None:
+        stmt = stmt.where(Der.company_id == company_id)
+    if kind is not None:
+        stmt = stmt.where(Der.kind == kind)
+    if complex_id is not None:
+        stmt = stmt.where(Der.company_id.in_(select(Company.id).where(Company.complex_id == complex_id)))
+    return list(session.execute(stmt.order_by(Der.id).limit(limit)).scalars())
+
+
+def _visible(session: Session, model: Any, row_id: int, name: str) -> Any:
+    row = session.execute(select(model).where(model.id == row_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{name} {row_id} not found")
+    return row
+
+
+def capacity_kw(spec: schemas.PvSpec | schemas.WindSpec | schemas.WasteHeatSpec | schemas.BatterySpec) -> float:
+    """The capacity shown for a DER [kW]: PV DC kWp, wind curve maximum × turbines, rated power otherwise."""
+    if isinstance(spec, schemas.PvSpec):
+        return spec.dc_kw
+    if isinstance(spec, schemas.WindSpec):
+        return max(spec.curve_power_kw) * spec.turbines
+    if isinstance(spec, schemas.WasteHeatSpec):
+        return spec.rated_kw
+    return spec.power_kw
+
+
+def _check_spec(spec: Any, on: dt.date) -> None:
+    if isinstance(spec, schemas.BatterySpec):
+        rule = soc_rule_for(spec.installation, on)
+        if rule is not None and spec.soc_max_pct > rule.soc_max_pct:
+            raise InvalidInput(
+                f"soc_max_pct {spec.soc_max_pct:g} % is above the {rule.soc_max_pct:g} % the Korean ESS safety "
+                f"rule allows for {spec.installation} batteries ({rule.source})", field="spec.soc_max_pct",
+                data={"limit_pct": rule.soc_max_pct, "verified": rule.verified})
+        if rule is not None and spec.soc_min_pct < rule.soc_min_pct:
+            raise InvalidInput(f"soc_min_pct is below the {rule.soc_min_pct:g} % of the ESS safety rule",
+                               field="spec.soc_min_pct")
+    if isinstance(spec, schemas.PvSpec) and spec.dc_kw > 200_000:
+        raise InvalidInput("a PV plant of more than 200 MWp is not a complex DER; check the strings and modules",
+                           field="spec.strings")
+
+
+def _meter(session: Session, point_id: int | None, company_id: int) -> int | None:
+    if point_id is None:
+        return None
+    point = _visible(session, Point, point_id, "point")
+    if point.company_id != company_id:
+        raise InvalidInput("the meter must be a point of the DER's owner", field="point_id")
+    if point.quantity != "active_energy":
+        raise InvalidInput(f"the meter must measure active_energy (kWh), not {point.quantity}", field="point_id")
+    return point_id
+
+
+def create_der(session: Session, data: schemas.DerCreate) -> Der:
+    """Register a DER on a visible site; its owner is the site's company."""
+    site = _visible(session, Site, data.site_id, "site")
+    point_id = _meter(session, data.point_id, site.company_id)
+    on = data.commissioned_on or now_utc().astimezone(KST).date()
+    _check_spec(data.spec, on)
+    company = session.get(Company, site.company_id)
+    lat = data.lat if data.lat is not None else (site.lat if site.lat is not None else getattr(company, "lat", None))
+    lon = data.lon if data.lon is not None else (site.lon if site.lon is not None else getattr(company, "lon", None))
+    der = Der(company_id=site.company_id, site_id=site.id, point_id=point_id, kind=data.spec.kind, name=data.name,
+              feeds=data.feeds.value, capacity_kw=capacity_kw(data.spec), commissioned_on=data.commissioned_on,
+              lat=lat, lon=lon,
+              spec=data.spec.model_dump(mode="json"))
+    session.add(der)
+    session.flush()
+    return der
+
+
+def update_der(session: Session, der_id: int, data: schemas.DerUpdate) -> Der:
+    """Change a DER; a new spec must be of the same kind."""
+    der = get_der(session, der_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "point_id" in changes:
+        der.point_id = _meter(session, data.point_id, der.company_id)
+    if data.spec is not None:
+        if data.spec.kind != der.kind:
+            raise InvalidInput(f"a {der.kind} DER keeps its kind; register a new DER for a {data.spec.kind}",
+                               field="spec.kind")
+        _check_spec(data.spec, data.commissioned_on or der.commissioned_on or now_utc().astimezone(KST).date())
+        der.spec = data.spec.model_dump(mode="json")
+        der.capacity_kw = capacity_kw(data.spec)
+    for key in ("name", "commissioned_on", "lat", "lon"):
+        if key in changes and changes[key] is not None:
+            setattr(der, key, changes[key])
+    if data.feeds is not None:
+        der.feeds = data.feeds.value
+    session.flush()
+    return der
+
+
+def delete_der(session: Session, der_id: int) -> None:
+    session.delete(get_der(session, der_id))
+    session.flush()
+
+
+AnySpec = schemas.PvSpec | schemas.WindSpec | schemas.WasteHeatSpec | schemas.BatterySpec
+_SPEC_ADAPTER: TypeAdapter[AnySpec] = TypeAdapter(schemas.Spec)
+
+
+def parsed_spec(der: Der) -> AnySpec:
+    """The stored spec as its schema (validated when it was written)."""
+    return _SPEC_ADAPTER.validate_python(der.spec)
+
+
+# --- models ------------------------------------------------------------------------------------
+
+def pv_plant(der: Der) -> PvPlant:
+    """The pvlib description of a PV DER."""
+    spec = parsed_spec(der)
+    assert isinstance(spec, schemas.PvSpec)
+    if der.lat is None or der.lon is None:
+        raise InvalidInput("the PV plant has no location; set lat and lon on it or its site", field="lat")
+    return PvPlant(dc_kw=spec.dc_kw, ac_kw=spec.ac_kw, tilt_deg=spec.tilt_deg, azimuth_deg=spec.azimuth_deg,
+                   lat=der.lat, lon=der.lon, altitude_m=spec.altitude_m, gamma_pdc_pct_per_c=spec.gamma_pdc_pct_per_c,
+                   losses_pct=spec.losses_pct, inverter_efficiency_pct=spec.inverter_efficiency_pct,
+                   albedo=spec.albedo, mounting=spec.mounting)
+
+
+def modelled_kwh(der: Der, starts: pd.DatetimeIndex) -> tuple[pd.Series, str]:
+    """Modelled output [kWh] per 15-minute interval starting at ``starts`` and the weather used.
+
+    PV under clear sky, waste heat from its schedule; wind needs measured wind and a battery
+    generates nothing of its own (both 0 here, said in the weather label).
+    """
+    spec = parsed_spec(der)
+    if isinstance(spec, schemas.PvSpec):
+        return pv_energy_kwh(pv_plant(der), starts), "clear-sky"
+    if isinstance(spec, schemas.WasteHeatSpec):
+        return waste_heat_energy_kwh(starts, rated_kw=spec.rated_kw, hourly_load_pct=spec.hourly_load_pct,
+                                     operating_weekdays=spec.operating_weekdays,
+                                     runs_on_holidays=spec.runs_on_holidays,
+                                     availability_pct=spec.availability_pct), "schedule"
+    label = "no wind measurement" if isinstance(spec, schemas.WindSpec) else "storage"
+    return pd.Series(0.0, index=starts), label
+
+
+def interval_starts(start: dt.datetime, end: dt.datetime, max_days: int = MAX_MODEL_DAYS) -> pd.DatetimeIndex:
+    """15-minute interval starts in [start, end) in UTC; a clear error for an empty or too long range."""
+    lo, hi = pd.Timestamp(start).tz_convert("UTC").ceil("15min"), pd.Timestamp(end).tz_convert("UTC")
+    if hi <= lo:
+        raise InvalidInput("the end of the range must be after its start", field="end")
+    if hi - lo > pd.Timedelta(days=max_days):
+        raise InvalidInput(f"ask for at most {max_days} days at a time", field="end")
+    return pd.date_range(lo, hi, freq="15min", inclusive="left")
+
+
+def der_model(session: Session, der_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Modelled output of a DER per 15 minutes beside what its meter measured [kWh]."""
+    der = get_der(session, der_id)
+    starts = interval_starts(start, end)
+    model, weather = modelled_kwh(der, starts)
+    measured: pd.Series | None = None
+    if der.point_id is not None:
+        try:
+            series = readings.point_series(session, der.point_id, starts[0].to_pydatetime(),
+                                           (starts[-1] + pd.Timedelta("15min")).to_pydatetime(), "15min", "kWh")
+        except (NotFound, InvalidInput):
+            series = None
+        if series is not None:
+            measured = series.frame.set_index("ts")["value"].reindex(starts)
+    measured_values = [None] * len(starts) if measured is None else \
+        [None if pd.isna(v) else float(v) for v in measured.to_numpy()]
+    items = [{"ts": ts.to_pydatetime(), "model_kwh": round(float(m), 4), "measured_kwh": v}
+             for ts, m, v in zip(starts, model.to_numpy(), measured_values, strict=True)]
+    return {"der_id": der.id, "kind": der.kind, "weather": weather, "model_kwh": round(float(model.sum()), 3),
+            "measured_kwh": None if measured is None or measured.isna().all() else float(measured.sum()),
+            "items": items}
+
+
+# --- the balance -------------------------------------------------------------------------------
+
+#: Longest range a balance covers [days].
+MAX_BALANCE_DAYS = 31
+
+
+def _batteries(ders: list[Der]) -> list[Battery]:
+    out = []
+    for der in ders:
+        spec = parsed_spec(der)
+        if isinstance(spec, schemas.BatterySpec):
+            out.append(Battery(name=f"der-{der.id}", energy_kwh=spec.energy_kwh, power_kw=spec.power_kw,
+                               charge_efficiency=spec.charge_efficiency_pct / 100,
+                               discharge_efficiency=spec.discharge_efficiency_pct / 100,
+                               soc_min_pct=spec.soc_min_pct, soc_max_pct=spec.soc_max_pct,
+                               soc_initial_pct=spec.soc_min_pct))
+    return out
+
+
+def der_generation_kwh(session: Session, ders: list[Der], starts: pd.DatetimeIndex) -> tuple[pd.Series, list[str]]:
+    """Renewable output of ``ders`` per interval [kWh]: each DER's meter where it has a reading,
+    its model elsewhere; and warnings (as data) naming the DERs that were modelled."""
+    total = pd.Series(0.0, index=starts)
+    modelled = []
+    end = (starts[-1] + pd.Timedelta("15min")).to_pydatetime()
+    for der in ders:
+        if der.kind == DerKind.battery:
+            continue
+        model, _ = modelled_kwh(der, starts)
+        measured = None
+        if der.point_id is not None:
+            try:
+                frame = readings.point_series(session, der.point_id, starts[0].to_pydatetime(), end, "15min",
+                                              "kWh").frame
+                measured = frame.set_index("ts")["value"].reindex(starts)
+            except (NotFound, InvalidInput):
+                measured = None
+        if measured is None or measured.isna().any():
+            modelled.append(der.name)
+        total += model if measured is None else measured.fillna(model)
+    warnings = [f"modelled output used for: {', '.join(modelled)}"] if modelled else []
+    return total, warnings
+
+
+def complex_balance(session: Session, kind: str, group_id: int, start: dt.datetime, end: dt.datetime, *,
+                    import_limit_kw: float | None = None) -> dict[str, Any]:
+    """The 15-minute balance of a company or complex with its batteries dispatched by the LP under the
+    TOU price, and self-sufficiency / self-consumption per KST day and month.
+
+    Demand is the group's measured consumption; generation its DERs' metered output (modelled
+    where not metered); export is not paid inside this plan (the market prices it).
+    """
+    row = readings.visible_group(session, kind, group_id)
+    starts = interval_starts(start, end, MAX_BALANCE_DAYS)
+    ders = list_ders(session, limit=10_000, company_id=group_id if kind == "company" else None,
+                     complex_id=group_id if kind == "complex" else None)
+    generation, warnings = der_generation_kwh(session, ders, starts)
+    series = readings.group_series(session, kind, group_id, starts[0].to_pydatetime(),
+                                   (starts[-1] + pd.Timedelta("15min")).to_pydatetime(), resolution="15min",
+                                   unit="kWh")
+    demand = series.frame.set_index("ts")["value"].reindex(starts)
+    if demand.isna().any():
+        warnings.append(f"no consumption measured in {int(demand.isna().sum())} of {len(starts)} intervals "
+                        "(taken as 0)")
+    price = tou_price_krw_per_kwh(starts)
+    case = DispatchCase(generation, demand.fillna(0.0), price, pd.Series(0.0, index=starts), _batteries(ders),
+                        import_limit_kw=import_limit_kw if import_limit_kw is not None else float("inf"))
+    try:
+        result = dispatch(case)
+    except DispatchInfeasible as exc:
+        raise InvalidInput(str(exc), field="import_limit_kw") from exc
+    frame = result.frame
+    days, months = rates(frame, "day"), rates(frame, "month")
+    return {"kind": kind, "group_id": group_id, "name": str(getattr(row, "name", "") or getattr(row, "name_ko", "")),
+            "ders": len(ders), "batteries": len(case.batteries), "cost_krw": round(result.cost_krw),
+            "warnings": warnings,
+            "totals": {c: round(float(frame[c].sum()), 3) for c in BALANCE_COLUMNS},
+            "days": _rate_rows(days), "months": _rate_rows(months),
+            "items": [{"ts": ts.to_pydatetime(), **{c: round(float(v), 4) for c, v in zip(frame.columns, values,
+                                                                                            strict=True)}}
+                      for ts, values in zip(frame.index, frame.to_numpy(), strict=True)]}
+
+
+def _rate_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"period": str(ts)[:10], "generation": round(float(r.generation), 3),
+             "demand": round(float(r.demand), 3), "used": round(float(r.used), 3),
+             "self_consumption": None if pd.isna(r.self_consumption) else round(float(r.self_consumption), 4),
+             "self_sufficiency": None if pd.isna(r.self_sufficiency) else round(float(r.self_sufficiency), 4)}
+            for ts, r in table.iterrows()]

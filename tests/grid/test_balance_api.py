@@ -1,0 +1,121 @@
+"""The company balance and a DER's model-vs-measured through the API, on stored readings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from sandan.app import create_app
+from sandan.core.auth.models import Role
+from sandan.core.auth.policy import Principal
+from sandan.core.tenancy import schemas as core_schemas
+from sandan.core.tenancy import service as core_service
+from sandan.core.tenancy.models import Carrier, Direction, PointKind
+from sandan.db import Database
+from sandan.grid import schemas, service
+from sandan.grid.pv import pv_energy_kwh
+from sandan.settings import Settings
+from sandan.timeseries.store import write_readings
+from tests.factories import make_tenant
+from tests.grid.world import token_for
+
+DAY = pd.date_range("2026-06-03T00:00+09:00", periods=96, freq="15min").tz_convert("UTC")  # a Wednesday
+RANGE = {"start": "2026-06-03T00:00:00+09:00", "end": "2026-06-04T00:00:00+09:00"}
+
+
+@pytest.fixture
+def setup(db: Database) -> dict[str, Any]:
+    with db.session(principal=Principal.system("test")) as s:
+        a, b = make_tenant(s, 1), make_tenant(s, 2)
+        pv_point = core_service.create_point(s, core_schemas.PointCreate(
+            site_id=a.site_id, code="c1.pv.kwh", name="태양광 발전량", quantity="active_energy", unit="kWh",
+            carrier=Carrier.electricity, kind=PointKind.interval, direction=Direction.generation))
+        pv = service.create_der(s, schemas.DerCreate(
+            site_id=a.site_id, point_id=pv_point.id, name="지붕 태양광", spec=schemas.PvSpec(
+                module_power_w=500, modules_per_string=20, strings=20, inverter_ac_kw=180, tilt_deg=25)))
+        service.create_der(s, schemas.DerCreate(site_id=a.site_id, name="ESS", spec=schemas.BatterySpec(
+            energy_kwh=400, power_kw=100, soc_min_pct=10, soc_max_pct=90)))
+        model = pv_energy_kwh(service.pv_plant(pv), DAY)
+        ts = DAY.as_unit("s").asi8.tolist()
+        # measured PV: 90 % of the clear-sky model; demand: a flat 60 kWh per 15 minutes (240 kW)
+        write_readings(s, pd.DataFrame({"point_id": pv_point.id, "ts": ts, "value": (model * 0.9).round(3).tolist()}))
+        write_readings(s, pd.DataFrame({"point_id": a.main_point_id, "ts": ts, "value": [60.0] * 96}))
+        tokens = {"member": token_for(s, a, Role.company_member, "member@a.example.kr"),
+                  "other": token_for(s, b, Role.company_admin, "admin@b.example.kr")}
+        pv_id = pv.id
+    client = TestClient(create_app(db, Settings(environment="test", secret_key="grid-balance-" + "s" * 40)))
+    return {"client": client, "a": a, "tokens": tokens, "pv_id": pv_id, "model": model}
+
+
+def _get(setup: dict[str, Any], url: str, who: str = "member", **params: Any) -> Any:
+    return setup["client"].get(url, headers={"Authorization": f"Bearer {setup['tokens'][who]}"},
+                               params={**RANGE, **params})
+
+
+def test_der_model_beside_measured(setup: dict[str, Any]) -> None:
+    answer = _get(setup, f"/api/v1/ders/{setup['pv_id']}/model")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["weather"] == "clear-sky"
+    assert body["model_kwh"] == pytest.approx(setup["model"].sum(), abs=1e-2)
+    assert body["measured_kwh"] == pytest.approx((setup["model"] * 0.9).round(3).sum(), abs=1e-2)
+    assert len(body["items"]) == 96
+    assert _get(setup, f"/api/v1/ders/{setup['pv_id']}/model", "other").status_code == 404
+
+
+def test_company_balance_closes_and_its_rates_follow_the_totals(setup: dict[str, Any]) -> None:
+    company_id = setup["a"].company_id
+    answer = _get(setup, f"/api/v1/grid/balance/company/{company_id}")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["ders"], body["batteries"]) == (2, 1)
+    items = pd.DataFrame(body["items"])
+    residual = (items["generation"] - items["curtail"] + items["import"] + items["discharge"]
+                - items["demand"] - items["charge"] - items["export"])
+    assert np.abs(residual).max() < 1e-3
+    # generation is the metered PV (every interval metered): 90 % of the model
+    assert body["totals"]["generation"] == pytest.approx((setup["model"] * 0.9).round(3).sum(), abs=0.05)
+    assert body["totals"]["demand"] == pytest.approx(96 * 60.0)
+    # SOC stays in the battery's band: 10 %..90 % of 400 kWh = 40..360 kWh
+    assert items["soc"].between(40 - 1e-6, 360 + 1e-6).all()
+    (day,) = body["days"]
+    assert day["period"] == "2026-06-03"
+    used = body["totals"]["generation"] - body["totals"]["export"] - body["totals"]["curtail"]
+    assert day["self_consumption"] == pytest.approx(used / body["totals"]["generation"], abs=1e-4)
+    assert day["self_sufficiency"] == pytest.approx(min(used, 5760.0) / 5760.0, abs=1e-4)
+    # the complex's balance is not for a member of one company; another company's is not found
+    assert _get(setup, f"/api/v1/grid/balance/company/{company_id}", "other").status_code == 404
+    complex_id = setup["client"].get(f"/api/v1/companies/{company_id}", headers={
+        "Authorization": f"Bearer {setup['tokens']['member']}"}).json()["complex_id"]
+    assert _get(setup, f"/api/v1/grid/balance/complex/{complex_id}").status_code == 404
+
+
+def test_pages_in_korean_and_english_show_the_figures_of_the_api(setup: dict[str, Any]) -> None:
+    from sandan.web.i18n import LANGUAGE_COOKIE
+    from sandan.web.render import number
+
+    company_id = setup["a"].company_id
+    client, headers = setup["client"], {"Authorization": f"Bearer {setup['tokens']['member']}"}
+    api = _get(setup, f"/api/v1/grid/balance/company/{company_id}").json()
+    (day,) = api["days"]
+    dates = {"start": "2026-06-03", "end": "2026-06-03"}  # one KST day, the end day inclusive
+    for lang, words in (("ko", ("에너지 자립", "자립률", "자가소비율")),
+                        ("en", ("Energy self-sufficiency", "Self-sufficiency", "Self-consumption"))):
+        client.cookies.set(LANGUAGE_COOKIE, lang)
+        html = client.get(f"/grid/company/{company_id}", headers=headers, params=dates)
+        assert html.status_code == 200, html.text
+        for word in words:
+            assert word in html.text
+        # the tile shows the API's day rate in percent
+        assert number(day["self_sufficiency"] * 100, lang) in html.text
+        der = client.get(f"/ders/{setup['pv_id']}", headers=headers, params=dates)
+        assert der.status_code == 200
+        model = _get(setup, f"/api/v1/ders/{setup['pv_id']}/model").json()
+        assert number(model["model_kwh"], lang) in der.text
+    other = {"Authorization": f"Bearer {setup['tokens']['other']}"}
+    assert client.get(f"/grid/company/{company_id}", headers=other, params=dates).status_code == 404
+    assert client.get(f"/ders/{setup['pv_id']}", headers=other, params=dates).status_code == 404
