@@ -104,6 +104,10 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # acknowledgements come from the gateway a command was sent to; the world's commands are only
     # requested, so every role is refused here (the acknowledged path is tested in tests/commands)
     "gateway": {},
+    # the market: a complex's set-up and clearings are its operators' (the target is the complex, see
+    # CREATES_IN_COMPLEX); bids and offers are company admins'
+    "complexes": {"platform_admin": ALL, "complex_operator": frozenset("AB")},
+    "market": {"platform_admin": ALL, "company_admin": frozenset("A")},
 }
 
 

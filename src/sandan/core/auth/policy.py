@@ -26,6 +26,11 @@ row's company — also by its members and devices when the model says
 ``company_id`` and without a rule here is reference data: read by all, written by the platform
 admin only.  A changed row is checked against its company before and after the change, so a
 row cannot be moved into or out of a company the principal may not write.
+
+A table whose model says ``__policy_writers__ = "complex_operator"`` (it has a ``complex_id``
+column: the complex's market set-up and clearings, and the trades a clearing writes for each
+company) is written only by the operators of the row's complex (and the platform admin); its reads
+follow the rules above (company rows by company, the others like reference data).
 """
 
 from __future__ import annotations
@@ -193,6 +198,8 @@ def may_write(p: Principal, obj: Any, session: Session) -> bool:
         return all(user_id is not None and user_id == p.user_id for (user_id,) in _before_and_after(obj, "id"))
     if isinstance(obj, ApiToken):
         return all(user_id == p.user_id for (user_id,) in _before_and_after(obj, "user_id"))
+    if getattr(obj, "__policy_writers__", None) == "complex_operator":
+        return all(complex_id in p.complexes_operated for (complex_id,) in _before_and_after(obj, "complex_id"))
     if isinstance(obj, company_owned()):
         writers = p.companies_readings if getattr(obj, "__policy_writers__", "admin") == "readings" \
             else p.companies_admin
