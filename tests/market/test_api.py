@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from sandan.core.auth.models import Role
 from sandan.grid.market import service
@@ -139,3 +140,27 @@ def test_bad_set_ups_and_orders_are_refused(world: World) -> None:
     r = _order(world, world.as_("company_admin"), "A",
                {"interval": 96, "side": "buy", "price_krw_per_kwh": 1, "quantity_kwh": 1})
     assert_problem(r, 422)
+
+
+def test_market_page_in_korean_and_english(world: World) -> None:
+    b_admin = _setup(world)
+    _order(world, world.as_("company_admin"), "A",
+           {"interval": NOON, "side": "sell", "price_krw_per_kwh": 50, "quantity_kwh": 100})
+    _order(world, b_admin, "B", {"interval": NOON, "side": "buy", "price_krw_per_kwh": 200, "quantity_kwh": 100})
+    assert _clear(world).status_code == 201
+    path = f"/complexes/{world.complexes['GY']}/market?day={DAY}"
+    korean = world.client.get(path, headers=world.as_("company_admin"))
+    assert korean.status_code == 200, korean.text
+    assert "15분 구간별 청산 가격" in korean.text
+    assert "제약 발생" in korean.text  # noon is congested
+    assert 'data-order="' in korean.text  # A's own trade
+    assert '<td class="num">-2,500</td>' in korean.text  # 50 kWh sold at 50 KRW/kWh
+    world.client.cookies.set("sandan_lang", "en")
+    english = world.client.get(path, headers=world.as_("company_admin")).text
+    assert "Clearing prices per quarter hour" in english
+    assert "Power market" in english  # the navigation entry
+    world.client.cookies.clear()
+    plain = TestClient(world.client.app)  # pages answer errors as HTML pages, not problem+json
+    wrong = plain.get(f"/complexes/{world.complexes['GY']}/market?day=not-a-day", headers=world.as_("company_admin"))
+    assert wrong.status_code == 422
+    assert "text/html" in wrong.headers["content-type"]
