@@ -42,6 +42,7 @@ from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
 from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
+from tests.market.world import add_ppas
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -152,6 +153,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)       # role -> bearer token
     own_token_id: dict[str, int] = field(default_factory=dict)  # role -> id of that token
     commands: dict[str, int] = field(default_factory=dict)      # a requested control command per tenant
+    ppas: dict[str, int] = field(default_factory=dict)          # a draft direct PPA offered by each tenant
 
     @property
     def conn(self) -> Connection:
@@ -205,6 +207,7 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
             s.flush()
             s.add(SparkplugDevice(company_id=tenant.company_id, node_id=node.id, device="meter-1", online=True))
         commands = add_controls(s, tenants)
+        ppas = add_ppas(s, tenants)
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),
@@ -221,4 +224,4 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, ppas)

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sandan.core.auth.models import Role
+from sandan.core.tenancy.models import Company
 from sandan.grid.market import service
 from tests.api.support import API, World, assert_problem, bearer
 from tests.factories import add_user, system
@@ -164,3 +165,46 @@ def test_market_page_in_korean_and_english(world: World) -> None:
     wrong = plain.get(f"/complexes/{world.complexes['GY']}/market?day=not-a-day", headers=world.as_("company_admin"))
     assert wrong.status_code == 422
     assert "text/html" in wrong.headers["content-type"]
+
+
+def _ppa_body(world: World, brn: str, capacity_kw: float, start: str = "2026-01-01") -> dict[str, Any]:
+    return {"company_id": world.tenants["A"].company_id, "buyer_brn": brn, "title": "지붕 태양광",
+            "seller_capacity_kw": capacity_kw, "buyer_contract_kw": 500,
+            "terms": {"price_type": "smp_indexed", "price_krw_per_kwh": 10, "floor_krw_per_kwh": 90,
+                      "cap_krw_per_kwh": 160, "volume_type": "pay_as_produced", "share": 0.4, "start": start,
+                      "end": "2036-01-01"}}
+
+
+def test_direct_ppa_drafted_signed_by_both_and_active(world: World) -> None:
+    b_admin = _setup(world)
+    with world.db.session() as s:
+        system(s)
+        brn_b = s.get(Company, world.tenants["B"].company_id).brn  # type: ignore[union-attr]
+        brn_c = s.get(Company, world.tenants["C"].company_id).brn  # type: ignore[union-attr]
+    # A sells to B (the shipped rules: seller ≥ 1,000 kW, buyer ≥ 300 kW, term ≤ 25 years).
+    r = world.client.post(f"{API}/ppas", headers=world.as_("company_admin"), json=_ppa_body(world, brn_b, 1200))
+    assert r.status_code == 201, r.text
+    contract = r.json()
+    assert (contract["status"], contract["findings"]) == ("draft", [])
+    assert contract["buyer_company_id"] == world.tenants["B"].company_id
+    # B (the buyer) reads it; a company member of A cannot sign.
+    assert world.client.get(f"{API}/ppas/{contract['id']}", headers=b_admin).status_code == 200
+    listed = world.client.get(f"{API}/companies/{world.tenants['B'].company_id}/ppas", headers=b_admin).json()
+    assert [p["id"] for p in listed["items"]] == [world.ppas["B"], contract["id"]]  # B's own offer, then A's
+    assert_problem(world.client.post(f"{API}/ppas/{contract['id']}/sign", headers=world.as_("company_member")), 403)
+    signed = world.client.post(f"{API}/ppas/{contract['id']}/sign", headers=world.as_("company_admin")).json()
+    assert (signed["status"], signed["seller_signed"], signed["buyer_signed"]) == ("draft", True, False)
+    # The buyer's signature completes it; its term began on 2026-01-01, so it is active at once.
+    done = world.client.post(f"{API}/ppas/{contract['id']}/sign", headers=b_admin).json()
+    assert (done["status"], done["seller_signed"], done["buyer_signed"]) == ("active", True, True)
+    assert_problem(world.client.post(f"{API}/ppas/{contract['id']}/sign", headers=b_admin), 409)
+    # A plant of 800 kW breaks the seller rule: signed by both, but never active.
+    small = world.client.post(f"{API}/ppas", headers=world.as_("company_admin"),
+                              json=_ppa_body(world, brn_b, 800)).json()
+    assert [f["code"] for f in small["findings"]] == ["seller_capacity"]
+    world.client.post(f"{API}/ppas/{small['id']}/sign", headers=world.as_("company_admin"))
+    assert world.client.post(f"{API}/ppas/{small['id']}/sign", headers=b_admin).json()["status"] == "signed"
+    # A buyer outside the complex is not found by its number.
+    body = assert_problem(world.client.post(f"{API}/ppas", headers=world.as_("company_admin"),
+                                            json=_ppa_body(world, brn_c, 1200)), 422)
+    assert body["field"] == "buyer_brn"

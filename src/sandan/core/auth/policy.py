@@ -31,6 +31,10 @@ A table whose model says ``__policy_writers__ = "complex_operator"`` (it has a `
 column: the complex's market set-up and clearings, and the trades a clearing writes for each
 company) is written only by the operators of the row's complex (and the platform admin); its reads
 follow the rules above (company rows by company, the others like reference data).
+
+A table whose model lists ``__policy_parties__`` (column names, the first ``company_id``: a
+contract between a seller and a buyer) belongs to each company named in those columns: it is read
+by whoever reads one of them and written by the admins of one of them.
 """
 
 from __future__ import annotations
@@ -146,7 +150,9 @@ def read_criteria(p: Principal) -> list[Any]:
     """The loader criteria that restrict every SELECT to what ``p`` may read."""
     if p.read_all:
         return []
-    criteria = [with_loader_criteria(model, _company_filter(model.company_id, p), include_aliases=True)
+    criteria = [with_loader_criteria(model, or_(*(_company_filter(getattr(model, column), p)
+                                                  for column in getattr(model, "__policy_parties__", ("company_id",)))),
+                                     include_aliases=True)
                 for model in company_owned()]
     company_clauses: list[ColumnElement[bool]] = []
     if p.companies_read:
@@ -200,6 +206,9 @@ def may_write(p: Principal, obj: Any, session: Session) -> bool:
         return all(user_id == p.user_id for (user_id,) in _before_and_after(obj, "user_id"))
     if getattr(obj, "__policy_writers__", None) == "complex_operator":
         return all(complex_id in p.complexes_operated for (complex_id,) in _before_and_after(obj, "complex_id"))
+    if parties := getattr(obj, "__policy_parties__", None):
+        return all(any(company_id in p.companies_admin for company_id in row if company_id is not None)
+                   for row in _before_and_after(obj, *parties))
     if isinstance(obj, company_owned()):
         writers = p.companies_readings if getattr(obj, "__policy_writers__", "admin") == "readings" \
             else p.companies_admin

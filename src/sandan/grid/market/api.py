@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -77,3 +77,34 @@ def list_runs(session: SessionDep, complex_id: IdPath, market_day: DayQuery = No
     """The clearings of a market day with their public results (prices, flows, battery, binding
     limits, the complex's ledger lines) and the digest of the order book each cleared."""
     return service.list_runs(session, complex_id, service.day_or_today(market_day))
+
+
+# --- direct PPAs -----------------------------------------------------------------------------------
+
+@router.post("/ppas", status_code=201, response_model=schemas.PpaRead, responses=BODY_PROBLEMS)
+def create_ppa(session: SessionDep, data: schemas.PpaCreate) -> Any:
+    """Draft a direct PPA as the seller (its admins): price (fixed or SMP-indexed), volumes
+    (pay-as-produced share or an hourly shape), term, and the buyer by its registration number.
+    The eligibility findings (seller capacity, buyer contract power, term) come back with it."""
+    return service.create_ppa(session, data)
+
+
+@router.get("/ppas/{ppa_id}", response_model=schemas.PpaRead)
+def get_ppa(session: SessionDep, ppa_id: IdPath) -> Any:
+    """One contract (its seller and its buyer read it)."""
+    return service.get_ppa(session, ppa_id)
+
+
+@router.get("/companies/{company_id}/ppas", response_model=schemas.PpaList)
+def company_ppas(session: SessionDep, company_id: IdPath) -> Any:
+    """The contracts in which the company sells or buys."""
+    return {"items": service.company_ppas(session, company_id)}
+
+
+@router.post("/ppas/{ppa_id}/sign", response_model=schemas.PpaRead)
+def sign_ppa(session: SessionDep, ppa_id: IdPath,
+             party: Annotated[Literal["seller", "buyer"] | None, Query(description="sign as (platform admins)")] = None
+             ) -> Any:
+    """Sign the draft as the seller or the buyer (their admins).  With both signatures the
+    contract is signed, and active from the first day of its term if it meets the rules."""
+    return service.sign_ppa(session, ppa_id, party)

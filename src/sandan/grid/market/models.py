@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sandan.core.timeutil import now_utc
@@ -112,3 +112,31 @@ class MarketTrade(Base):
     energy_kwh: Mapped[float] = mapped_column(Float)
     price_krw_per_kwh: Mapped[float] = mapped_column(Float)
     pays_won: Mapped[int] = mapped_column(Integer)
+
+
+class PpaContract(Base):
+    """A direct PPA between a seller (``company_id``, the renewable generator) and a buyer
+    (``buyer_company_id``; none yet while the seller drafts an offer).  Both parties read it and
+    either party's admins act on it (``__policy_parties__``); the service decides which step
+    each may take.  ``terms`` holds :class:`sandan.grid.market.ppa.PpaTerms` as JSON; changing
+    them withdraws both signatures.  ``findings`` are the eligibility checks last made."""
+
+    __tablename__ = "ppa_contracts"
+    __policy_parties__ = ("company_id", "buyer_company_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    buyer_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"),
+                                                         index=True, nullable=True)
+    complex_id: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    seller_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    buyer_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seller_capacity_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    buyer_contract_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc, onupdate=now_utc)

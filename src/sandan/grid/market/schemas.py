@@ -213,3 +213,74 @@ class TradeRead(BaseModel):
 class TradeList(BaseModel):
     items: list[TradeRead]
     total_pays_won: int = Field(description="sum over the listed trades: > 0 the company pays, < 0 it is paid")
+
+
+# --- direct PPAs -----------------------------------------------------------------------------------
+
+class PpaTermsIn(WriteModel):
+    price_type: Literal["fixed", "smp_indexed"]
+    price_krw_per_kwh: float = Field(ge=-PRICE_MAX, le=PRICE_MAX,
+                                     description="the fixed price, or the adder to SMP × multiplier [KRW kWh-1]")
+    smp_multiplier: float = Field(1.0, ge=0, le=10)
+    floor_krw_per_kwh: float | None = Field(None, ge=-PRICE_MAX, le=PRICE_MAX)
+    cap_krw_per_kwh: float | None = Field(None, ge=-PRICE_MAX, le=PRICE_MAX)
+    volume_type: Literal["pay_as_produced", "shaped"]
+    share: float = Field(1.0, gt=0, le=1, description="buyer's share of the production (pay-as-produced)")
+    profile_kwh_per_h: list[float] = Field(default_factory=list, max_length=24,
+                                           description="committed energy per hour of the day, KST (shaped) [kWh/h]")
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _check(self) -> PpaTermsIn:
+        _check_day(self.start)
+        _check_day(self.end)
+        if self.end <= self.start:
+            raise ValueError("the term must end after it starts")
+        if self.volume_type == "shaped" and (len(self.profile_kwh_per_h) != 24
+                                             or any(not 0 <= v <= 1e7 for v in self.profile_kwh_per_h)):
+            raise ValueError("a shaped contract needs 24 hourly volumes between 0 and 10,000,000 kWh")
+        if self.floor_krw_per_kwh is not None and self.cap_krw_per_kwh is not None \
+                and self.floor_krw_per_kwh > self.cap_krw_per_kwh:
+            raise ValueError("the price floor lies above the cap")
+        return self
+
+
+class PpaCreate(WriteModel):
+    """A seller's draft of a direct PPA (the seller's admins).  The buyer is named by its business
+    registration number (a company of the same complex); a draft without a buyer is an offer."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
+        "company_id": 1, "title": "지붕 태양광 직접 PPA", "seller_capacity_kw": 1200, "buyer_contract_kw": 0,
+        "terms": {"price_type": "fixed", "price_krw_per_kwh": 135, "volume_type": "pay_as_produced", "share": 0.5,
+                  "start": "2027-01-01", "end": "2037-01-01"}}]})
+
+    company_id: RowId
+    buyer_brn: str | None = Field(None, min_length=10, max_length=12, pattern=r"^[0-9-]+$",
+                                  description="the buyer's business registration number")
+    title: str = Field("", max_length=200)
+    seller_capacity_kw: float = Field(ge=0, le=1e7, description="renewable capacity behind the contract [kW]")
+    buyer_contract_kw: float = Field(0.0, ge=0, le=1e7, description="the buyer's KEPCO contract power [kW]")
+    terms: PpaTermsIn
+
+
+class PpaRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    company_id: int
+    buyer_company_id: int | None
+    complex_id: int
+    title: str
+    status: str
+    seller_signed: bool
+    buyer_signed: bool
+    terms: dict[str, Any]
+    seller_capacity_kw: float
+    buyer_contract_kw: float
+    findings: list[dict[str, Any]]
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class PpaList(BaseModel):
+    items: list[PpaRead]

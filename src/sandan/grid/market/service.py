@@ -12,17 +12,18 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sandan.core import events
 from sandan.core.auth.policy import Principal
-from sandan.core.errors import Forbidden, InvalidInput, NotFound
+from sandan.core.brn import normalise_brn
+from sandan.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sandan.core.tenancy import service as tenancy
 from sandan.core.tenancy.models import Company, Complex
 from sandan.core.timeutil import KST, now_utc
-from sandan.grid.market import clearing, schemas
-from sandan.grid.market.models import MarketConfig, MarketOrder, MarketRun, MarketTrade
+from sandan.grid.market import clearing, ppa, schemas
+from sandan.grid.market.models import MarketConfig, MarketOrder, MarketRun, MarketTrade, PpaContract
 
 SIDES = {"buy": clearing.BUY, "sell": clearing.SELL}
 #: The set-up a complex has before its operator stores one: every company at the bus, no battery,
@@ -310,3 +311,106 @@ def order_book_summary(session: Session, complex_id: int, market_day: dt.date) -
         entry[key + "s"] = int(n)
         entry[key + "_kwh"] = float(kwh or 0.0)
     return [out[t] for t in sorted(out)]
+
+
+# --- direct PPAs ---------------------------------------------------------------------------------
+
+def _terms(data: dict[str, Any]) -> ppa.PpaTerms:
+    return ppa.PpaTerms(price_type=ppa.PriceType(data["price_type"]), price_krw_per_kwh=data["price_krw_per_kwh"],
+                        volume_type=ppa.VolumeType(data["volume_type"]), start=dt.date.fromisoformat(data["start"]),
+                        end=dt.date.fromisoformat(data["end"]), smp_multiplier=data.get("smp_multiplier", 1.0),
+                        floor_krw_per_kwh=data.get("floor_krw_per_kwh"), cap_krw_per_kwh=data.get("cap_krw_per_kwh"),
+                        share=data.get("share", 1.0), profile_kwh_per_h=tuple(data.get("profile_kwh_per_h") or ()))
+
+
+def _buyer_by_brn(session: Session, complex_id: int, brn: str) -> int:
+    """The id of the complex's company with this registration number: the directory of market
+    participants (only whether the number belongs to a company of the complex is revealed)."""
+    companies = Company.__table__
+    found = session.execute(select(companies.c.id).where(companies.c.brn == normalise_brn(brn),
+                                                         companies.c.complex_id == complex_id)).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput("no company of this complex has this business registration number", field="buyer_brn")
+    return int(found)
+
+
+def create_ppa(session: Session, data: schemas.PpaCreate) -> PpaContract:
+    """A seller's draft (its admins), checked against the eligibility rules."""
+    seller = tenancy.get(session, Company, data.company_id)
+    principal = _principal(session)
+    if not (principal.is_admin or seller.id in principal.companies_admin):
+        raise Forbidden("only the seller's admins may draft its PPAs")
+    buyer = _buyer_by_brn(session, seller.complex_id, data.buyer_brn) if data.buyer_brn else None
+    if buyer == seller.id:
+        raise InvalidInput("seller and buyer must be different companies", field="buyer_brn")
+    terms_json = data.terms.model_dump(mode="json")
+    row = PpaContract(company_id=seller.id, buyer_company_id=buyer, complex_id=seller.complex_id, title=data.title,
+                      terms=terms_json, seller_capacity_kw=data.seller_capacity_kw,
+                      buyer_contract_kw=data.buyer_contract_kw, created_by=principal.name,
+                      findings=ppa.check_eligibility(_terms(terms_json), data.seller_capacity_kw,
+                                                     data.buyer_contract_kw, ppa.default_rules()))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_ppa(session: Session, ppa_id: int) -> PpaContract:
+    return tenancy.get(session, PpaContract, ppa_id)
+
+
+def company_ppas(session: Session, company_id: int) -> list[PpaContract]:
+    """Contracts in which the company sells or buys."""
+    tenancy.get(session, Company, company_id)
+    return list(session.execute(select(PpaContract).where(or_(PpaContract.company_id == company_id,
+                                                              PpaContract.buyer_company_id == company_id))
+                                .order_by(PpaContract.id)).scalars())
+
+
+def _advance(row: PpaContract, today: dt.date) -> None:
+    """Dates move a contract on: a signed, eligible one becomes active on its first day, an
+    active one ends after its last."""
+    terms = _terms(row.terms)
+    state = ppa.Lifecycle(ppa.Status(row.status), row.seller_signed, row.buyer_signed)
+    if state.status == ppa.Status.signed and not row.findings and terms.start <= today:
+        state = ppa.activate(state, terms, today, [])
+    if state.status == ppa.Status.active and today >= terms.end:
+        state = ppa.end(state)
+    row.status = state.status.value
+
+
+def sign_ppa(session: Session, ppa_id: int, party: str | None = None) -> PpaContract:
+    """A party signs the draft: the seller's admins as seller, the buyer's as buyer (a platform
+    admin names the party, else signs as seller).  With both signatures it is signed, and active
+    once its term has begun and it meets the eligibility rules."""
+    row = get_ppa(session, ppa_id)
+    principal = _principal(session)
+    if party is None:
+        if principal.is_admin or row.company_id in principal.companies_admin:
+            party = "seller"
+        elif row.buyer_company_id in principal.companies_admin:
+            party = "buyer"
+        else:
+            raise Forbidden("only the admins of the seller or the buyer may sign")
+    company = row.company_id if party == "seller" else row.buyer_company_id
+    if company is None:
+        raise Conflict("the contract has no buyer yet")
+    if not (principal.is_admin or company in principal.companies_admin):
+        raise Forbidden(f"only the {party}'s admins may sign as {party}")
+    state = ppa.sign(ppa.Lifecycle(ppa.Status(row.status), row.seller_signed, row.buyer_signed), party)
+    row.status, row.seller_signed, row.buyer_signed = state.status.value, state.seller_signed, state.buyer_signed
+    _advance(row, day_or_today(None))
+    session.flush()
+    return row
+
+
+def advance_ppas(session: Session, today: dt.date) -> int:
+    """Activate and end the contracts the caller may write whose dates have come (a daily job);
+    the number changed."""
+    rows = session.execute(select(PpaContract).where(PpaContract.status.in_(("signed", "active")))).scalars().all()
+    changed = 0
+    for row in rows:
+        before = row.status
+        _advance(row, today)
+        changed += row.status != before
+    session.flush()
+    return changed

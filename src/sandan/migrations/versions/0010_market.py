@@ -67,6 +67,29 @@ def upgrade() -> None:
     op.create_index(op.f('ix_market_orders_company_id'), 'market_orders', ['company_id'], unique=False)
     op.create_index(op.f('ix_market_orders_complex_id'), 'market_orders', ['complex_id'], unique=False)
     op.create_index(op.f('ix_market_orders_market_day'), 'market_orders', ['market_day'], unique=False)
+    op.create_table('ppa_contracts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('buyer_company_id', sa.Integer(), nullable=True),
+    sa.Column('complex_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('seller_signed', sa.Boolean(), nullable=False),
+    sa.Column('buyer_signed', sa.Boolean(), nullable=False),
+    sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('seller_capacity_kw', sa.Float(), nullable=False),
+    sa.Column('buyer_contract_kw', sa.Float(), nullable=False),
+    sa.Column('findings', sa.JSON(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['buyer_company_id'], ['companies.id'], name=op.f('fk_ppa_contracts_buyer_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_ppa_contracts_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ppa_contracts'))
+    )
+    op.create_index(op.f('ix_ppa_contracts_buyer_company_id'), 'ppa_contracts', ['buyer_company_id'], unique=False)
+    op.create_index(op.f('ix_ppa_contracts_company_id'), 'ppa_contracts', ['company_id'], unique=False)
+    op.create_index(op.f('ix_ppa_contracts_complex_id'), 'ppa_contracts', ['complex_id'], unique=False)
     op.create_table('market_trades',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -96,6 +119,10 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_market_trades_order_id'), table_name='market_trades')
     op.drop_index(op.f('ix_market_trades_company_id'), table_name='market_trades')
     op.drop_table('market_trades')
+    op.drop_index(op.f('ix_ppa_contracts_complex_id'), table_name='ppa_contracts')
+    op.drop_index(op.f('ix_ppa_contracts_company_id'), table_name='ppa_contracts')
+    op.drop_index(op.f('ix_ppa_contracts_buyer_company_id'), table_name='ppa_contracts')
+    op.drop_table('ppa_contracts')
     op.drop_index(op.f('ix_market_orders_market_day'), table_name='market_orders')
     op.drop_index(op.f('ix_market_orders_complex_id'), table_name='market_orders')
     op.drop_index(op.f('ix_market_orders_company_id'), table_name='market_orders')
