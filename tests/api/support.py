@@ -45,6 +45,7 @@ from sandan.timeseries.store import write_readings
 from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
 from tests.grid.world import add_ders
+from tests.market.world import add_ppas
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -157,6 +158,7 @@ class World:
     commands: dict[str, int] = field(default_factory=dict)      # a requested control command per tenant
     reports: dict[str, int] = field(default_factory=dict)       # a draft MRV report per tenant
     ders: dict[str, int] = field(default_factory=dict)          # a PV plant per tenant (grid)
+    ppas: dict[str, int] = field(default_factory=dict)          # a draft direct PPA offered by each tenant
 
     @property
     def conn(self) -> Connection:
@@ -212,6 +214,7 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
         commands = add_controls(s, tenants)
         reports = {name: create_report(s, t.company_id, "2026-03", "AR5").id for name, t in tenants.items()}
         ders = add_ders(s, tenants)
+        ppas = add_ppas(s, tenants)
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),
@@ -228,4 +231,4 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas)

@@ -76,7 +76,7 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
             "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
-            "command_id": "command", "report_id": "report", "der_id": "der"}
+            "command_id": "command", "report_id": "report", "der_id": "der", "ppa_id": "ppa"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -115,6 +115,12 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     "verification": {},
     # the DER registry (grid): company admins of the owner, and the platform
     "ders": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # the market: a complex's set-up and clearings are its operators' (the target is the complex, see
+    # CREATES_IN_COMPLEX); bids and offers are company admins'
+    "complexes": {"platform_admin": ALL, "complex_operator": frozenset("AB")},
+    "market": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # direct PPAs: drafted and signed by the admins of a party (the world's drafts have a seller only)
+    "ppas": {"platform_admin": ALL, "company_admin": frozenset("A")},
 }
 
 
@@ -241,7 +247,7 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "site": lambda: t.site_id, "asset": lambda: world.spare_asset[tenant], "area": lambda: t.area_id,
             "line": lambda: t.line_id,
             "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
-            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant, "der": lambda: world.ders[tenant]}[kind]()
+            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant, "der": lambda: world.ders[tenant, "ppa": lambda: world.ppas[tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:

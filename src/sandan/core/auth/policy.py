@@ -34,6 +34,15 @@ a statement, appended).  A table without
 ``company_id`` and without a rule here is reference data: read by all, written by the platform
 admin only.  A changed row is checked against its company before and after the change, so a
 row cannot be moved into or out of a company the principal may not write.
+
+A table whose model says ``__policy_writers__ = "complex_operator"`` (it has a ``complex_id``
+column: the complex's market set-up and clearings, and the trades a clearing writes for each
+company) is written only by the operators of the row's complex (and the platform admin); its reads
+follow the rules above (company rows by company, the others like reference data).
+
+A table whose model lists ``__policy_parties__`` (column names, the first ``company_id``: a
+contract between a seller and a buyer) belongs to each company named in those columns: it is read
+by whoever reads one of them and written by the admins of one of them.
 """
 
 from __future__ import annotations
@@ -181,6 +190,9 @@ def read_criteria(p: Principal) -> list[Any]:
     if p.read_all:
         return []
     criteria = [with_loader_criteria(model, _company_or_granted(model, p), include_aliases=True)
+    criteria = [with_loader_criteria(model, or_(*(_company_filter(getattr(model, column), p)
+                                                  for column in getattr(model, "__policy_parties__", ("company_id",)))),
+                                     include_aliases=True)
                 for model in company_owned()]
     company_clauses: list[ColumnElement[bool]] = []
     if p.companies_read:
@@ -232,6 +244,11 @@ def may_write(p: Principal, obj: Any, session: Session) -> bool:
         return all(user_id is not None and user_id == p.user_id for (user_id,) in _before_and_after(obj, "id"))
     if isinstance(obj, ApiToken):
         return all(user_id == p.user_id for (user_id,) in _before_and_after(obj, "user_id"))
+    if getattr(obj, "__policy_writers__", None) == "complex_operator":
+        return all(complex_id in p.complexes_operated for (complex_id,) in _before_and_after(obj, "complex_id"))
+    if parties := getattr(obj, "__policy_parties__", None):
+        return all(any(company_id in p.companies_admin for company_id in row if company_id is not None)
+                   for row in _before_and_after(obj, *parties))
     if isinstance(obj, company_owned()):
         if getattr(obj, "__policy_grant_writes__", False) and not inspect(obj).persistent:
             scope, column = obj.__policy_grant_scope__
