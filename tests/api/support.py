@@ -10,6 +10,8 @@ The world (``world`` fixture):
   node with a device, and a second user with a token;
 * each main meter is allow-listed for control (0..100) with one requested command, addressed to the
   gateway of company A's device account (tests/commands/world.py);
+* each company has circular rows (tests/circular/world.py): an offered and a wanted stream, a
+  permit, and one side of a recommendation;
 * one token per role: platform_admin, complex_operator of GY, company_admin / company_member /
   device / auditor of A, auditor of complex GY, verifier.
 """
@@ -40,6 +42,7 @@ from sandan.ingest.pipeline import RawReading, ingest
 from sandan.ingest.sparkplug.models import SparkplugDevice, SparkplugNode
 from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
+from tests.circular.world import add_circular
 from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
 
@@ -152,6 +155,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)       # role -> bearer token
     own_token_id: dict[str, int] = field(default_factory=dict)  # role -> id of that token
     commands: dict[str, int] = field(default_factory=dict)      # a requested control command per tenant
+    circular: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> tenant -> circular row id
 
     @property
     def conn(self) -> Connection:
@@ -205,6 +209,7 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
             s.flush()
             s.add(SparkplugDevice(company_id=tenant.company_id, node_id=node.id, device="meter-1", online=True))
         commands = add_controls(s, tenants)
+        circular = add_circular(s, tenants)
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),
@@ -221,4 +226,4 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, circular)

@@ -68,13 +68,16 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
         ("POST", f"{API}/ingest"),
         # a gateway's poll: the confirmed commands addressed to the calling device account, nothing
         # for anyone else (tests/commands)
-        ("GET", f"{API}/gateway/commands")}
+        ("GET", f"{API}/gateway/commands"),
+        # public reference tables of the circular domain (waste codes, factors): nothing of any tenant
+        ("GET", f"{API}/circular/reference/codes"), ("GET", f"{API}/circular/reference/factors")}
 
 #: Which row an id parameter points at (``parent_id`` of a new asset is an area, ``asset_id`` an
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
             "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
-            "command_id": "command"}
+            "command_id": "command", "stream_id": "stream", "permit_id": "permit",
+            "recommendation_id": "recommendation"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -104,6 +107,9 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # acknowledgements come from the gateway a command was sent to; the world's commands are only
     # requested, so every role is refused here (the acknowledged path is tested in tests/commands)
     "gateway": {},
+    # streams, permits and decisions on recommendations: admins of the company (the policy's rule for
+    # company rows); matching runs name a complex, so CREATES_IN_COMPLEX decides them
+    "circular": {"platform_admin": ALL, "company_admin": frozenset("A")},
 }
 
 
@@ -230,7 +236,9 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "site": lambda: t.site_id, "asset": lambda: world.spare_asset[tenant], "area": lambda: t.area_id,
             "line": lambda: t.line_id,
             "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
-            "command": lambda: world.commands[tenant]}[kind]()
+            "command": lambda: world.commands[tenant],
+            "stream": lambda: world.circular["stream"][tenant], "permit": lambda: world.circular["permit"][tenant],
+            "recommendation": lambda: world.circular["recommendation"][tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:
