@@ -136,18 +136,22 @@ def _permits(pairs: pd.DataFrame, permits: pd.DataFrame) -> pd.DataFrame:
         return pairs
     table = permits.assign(prefix=permits["code_prefix"].map(_prefix))
     code = pairs["code"].fillna("")
-    for length in (2, 5, 8):  # least specific first, so a more specific permit overrides
+    found = []
+    for length in (2, 5, 8):
         keyed = pd.DataFrame({"row": pairs.index, "company_id": pairs["receiver_company_id"].to_numpy(),
                               "prefix": code.str[:length].to_numpy()})
         keyed = keyed[code.str.len().to_numpy() >= length]
-        found = keyed.merge(table[table["prefix"].str.len() == length], on=["company_id", "prefix"])
-        if found.empty:
-            continue
-        # a hazardous permit covers everything a non-hazardous one does: prefer it
-        found = found.sort_values("hazardous", ascending=False).drop_duplicates("row")
-        pairs.loc[found["row"].to_numpy(), "permit_id"] = found["permit_id"].to_numpy(dtype=float)
-        pairs.loc[found["row"].to_numpy(), "permit_hazardous"] = found["hazardous"].to_numpy(dtype=bool)
-        pairs.loc[found["row"].to_numpy(), "permit_capacity"] = found["capacity"].to_numpy(dtype=float)
+        found.append(keyed.merge(table[table["prefix"].str.len() == length], on=["company_id", "prefix"])
+                     .assign(length=length))
+    covering = pd.concat(found, ignore_index=True)
+    if covering.empty:
+        return pairs
+    # a hazardous permit covers all a non-hazardous one does: prefer it, then the most specific
+    best = covering.sort_values(["hazardous", "length"], ascending=[False, False]).drop_duplicates("row")
+    rows = best["row"].to_numpy()
+    pairs.loc[rows, "permit_id"] = best["permit_id"].to_numpy(dtype=float)
+    pairs.loc[rows, "permit_hazardous"] = best["hazardous"].to_numpy(dtype=bool)
+    pairs.loc[rows, "permit_capacity"] = best["capacity"].to_numpy(dtype=float)
     return pairs
 
 

@@ -78,7 +78,9 @@ def reference_factors() -> list[dict[str, Any]]:
 # --- streams -------------------------------------------------------------------------------------
 
 def _check_code(code: str, field: str) -> None:
-    if not reference.KR_CODE.match(code) or reference.tree(code) is None:
+    """A listed code, or a code under a listed group (the table is a representative subset)."""
+    table = reference.kr_codes()
+    if not reference.KR_CODE.match(code) or (code not in table and code[:5] + "-00" not in table):
         raise InvalidInput(f"unknown Korean waste class '{code}': use a code of GET /circular/reference/codes "
                            "(XX-XX-XX)", field=field)
 
