@@ -11,6 +11,8 @@ The world (``world`` fixture):
 * each main meter is allow-listed for control (0..100) with one requested command, addressed to the
   gateway of company A's device account (tests/commands/world.py);
 * each company has a draft MRV report (carbon) for March 2026, no verifier assigned;
+* each company has circular rows (tests/circular/world.py): an offered and a wanted stream, a
+  permit, and one side of a recommendation;
 * one token per role: platform_admin, complex_operator of GY, company_admin / company_member /
   device / auditor of A, auditor of complex GY, verifier.
 """
@@ -42,6 +44,7 @@ from sandan.ingest.pipeline import RawReading, ingest
 from sandan.ingest.sparkplug.models import SparkplugDevice, SparkplugNode
 from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
+from tests.circular.world import add_circular
 from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
 from tests.grid.world import add_ders
@@ -159,6 +162,7 @@ class World:
     reports: dict[str, int] = field(default_factory=dict)       # a draft MRV report per tenant
     ders: dict[str, int] = field(default_factory=dict)          # a PV plant per tenant (grid)
     ppas: dict[str, int] = field(default_factory=dict)          # a draft direct PPA offered by each tenant
+    circular: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> tenant -> circular row id
 
     @property
     def conn(self) -> Connection:
@@ -215,6 +219,7 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
         reports = {name: create_report(s, t.company_id, "2026-03", "AR5").id for name, t in tenants.items()}
         ders = add_ders(s, tenants)
         ppas = add_ppas(s, tenants)
+        circular = add_circular(s, tenants)
         a = tenants["A"].company_id
         who = {"platform_admin": dict(role=Role.platform_admin),
                "complex_operator": dict(role=Role.complex_operator, complex_id=complexes["GY"]),
@@ -231,4 +236,4 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas, circular)

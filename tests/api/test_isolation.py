@@ -71,12 +71,16 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
         ("GET", f"{API}/gateway/commands"),
         # the emission-factor library: reference data, the same answer for everyone
         ("GET", f"{API}/carbon/factors")}
+        # public reference tables of the circular domain (waste codes, factors): nothing of any tenant
+        ("GET", f"{API}/circular/reference/codes"), ("GET", f"{API}/circular/reference/factors")}
 
 #: Which row an id parameter points at (``parent_id`` of a new asset is an area, ``asset_id`` an
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
             "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
             "command_id": "command", "report_id": "report", "der_id": "der", "ppa_id": "ppa"}
+            "command_id": "command", "stream_id": "stream", "permit_id": "permit",
+            "recommendation_id": "recommendation"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -121,6 +125,9 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     "market": {"platform_admin": ALL, "company_admin": frozenset("A")},
     # direct PPAs: drafted and signed by the admins of a party (the world's drafts have a seller only)
     "ppas": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # streams, permits and decisions on recommendations: admins of the company (the policy's rule for
+    # company rows); matching runs name a complex, so CREATES_IN_COMPLEX decides them
+    "circular": {"platform_admin": ALL, "company_admin": frozenset("A")},
 }
 
 
@@ -248,6 +255,9 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "line": lambda: t.line_id,
             "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
             "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant, "der": lambda: world.ders[tenant, "ppa": lambda: world.ppas[tenant]}[kind]()
+            "command": lambda: world.commands[tenant],
+            "stream": lambda: world.circular["stream"][tenant], "permit": lambda: world.circular["permit"][tenant],
+            "recommendation": lambda: world.circular["recommendation"][tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:
