@@ -11,7 +11,8 @@ The world (``world`` fixture):
 * each main meter is allow-listed for control (0..100) with one requested command, addressed to the
   gateway of company A's device account (tests/commands/world.py);
 * one token per role: platform_admin, complex_operator of GY, company_admin / company_member /
-  device / auditor of A, auditor of complex GY, verifier.
+  device / auditor of A, auditor of complex GY, verifier, programme officer, reviewer;
+* the programme office's calls, applications and review assignments (tests/programs/world.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from sandan.settings import Settings
 from sandan.timeseries.store import write_readings
 from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
+from tests.programs.world import ProgrammeWorld, add_programmes
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -49,7 +51,7 @@ PROBLEM = "application/problem+json"
 NONEXISTENT = 987_654_321
 #: Roles the isolation matrix acts as; all but the first two are bound to company A or complex GY.
 ROLES = ("platform_admin", "complex_operator", "company_admin", "company_member", "device", "auditor",
-         "complex_auditor", "verifier")
+         "complex_auditor", "verifier", "programme_officer", "reviewer")
 DAY0 = dt.datetime(2026, 3, 2, tzinfo=KST)
 SERIES_RANGE = {"start": "2026-03-01T00:00:00+09:00", "end": "2026-03-04T00:00:00+09:00"}
 
@@ -152,6 +154,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)       # role -> bearer token
     own_token_id: dict[str, int] = field(default_factory=dict)  # role -> id of that token
     commands: dict[str, int] = field(default_factory=dict)      # a requested control command per tenant
+    programmes: ProgrammeWorld | None = None                     # calls, applications, reviews
 
     @property
     def conn(self) -> Connection:
@@ -218,7 +221,11 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
         own: dict[str, int] = {}
         for role, kw in who.items():
             tokens[role], own[role] = _user(s, kw.pop("role"), f"{role}@sandan.test", **kw)
+        programmes = add_programmes(s, tenants)
+        for role, user in (("programme_officer", programmes.officer), ("reviewer", programmes.reviewer_user)):
+            token, tokens[role] = create_token(s, user, "api-test")
+            own[role] = token.id
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, programmes)
