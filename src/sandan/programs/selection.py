@@ -11,7 +11,8 @@ subject to
 Tie-break (documented, exact): among the selections of maximal total score, the one whose members
 rank highest in the priority order — score descending, then earlier submission, then lower id —
 is chosen, as the maximum of ``sum(w_i x_i)`` with ``w_i = n - position_i`` over the optimal
-selections (a second solve with the total score fixed to the optimum).  The brute force
+selections (one solve of the objective ``sum((score_centi_i * M + w_i) x_i)`` with ``M`` larger than
+any sum of ``w``, so that the score always comes first).  The brute force
 :func:`select_brute_force` applies the same two keys and is the reference in tests.
 """
 
@@ -74,10 +75,14 @@ def add_award_count(rows: _Rows, cands: Sequence[Candidate], limits: Limits) -> 
 
 
 def add_yearly_budgets(rows: _Rows, cands: Sequence[Candidate], limits: Limits) -> None:
+    """One row per project year; a year whose budget holds even the ``awards`` largest requests
+    can never bind, and is left out (the solver then sees only counting rows)."""
     for y, cap in enumerate(limits.budget_by_year_krw):
-        idx = [i for i, c in enumerate(cands) if y < len(c.national_by_year_krw) and c.national_by_year_krw[y]]
-        if idx:
-            rows.add(cap, idx, [float(cands[i].national_by_year_krw[y]) for i in idx])
+        asks = [c.national_by_year_krw[y] if y < len(c.national_by_year_krw) else 0 for c in cands]
+        if sum(sorted(asks, reverse=True)[:limits.awards]) <= cap:
+            continue
+        idx = [i for i, ask in enumerate(asks) if ask]
+        rows.add(cap, idx, [float(asks[i]) for i in idx])
 
 
 def add_region_caps(rows: _Rows, cands: Sequence[Candidate], limits: Limits) -> None:
@@ -117,24 +122,46 @@ def _solve(cost: list[float], rows: _Rows) -> list[int]:
     return [i for i, v in enumerate(h.getSolution().col_value) if v > 0.5]
 
 
+def undominated(cands: Sequence[Candidate], limits: Limits) -> list[int]:
+    """Positions (in priority order) of the candidates that may be in an optimal selection.
+
+    Candidate ``j`` dominates a later ``i`` when both are in one mega-region and ``j`` asks no more
+    national budget in any year.  If ``k`` candidates dominate ``i``, where ``k`` is the award
+    count, or the regional cap when smaller, no optimal selection holds ``i``: it leaves at least
+    one dominator out, and swapping ``i`` for it keeps every limit and raises the objective."""
+    n = len(cands)
+    k = limits.awards if limits.max_per_region is None else min(limits.awards, limits.max_per_region)
+    years = max((len(c.national_by_year_krw) for c in cands), default=0)
+    need = np.zeros((n, years), dtype=np.int64)
+    for i, c in enumerate(cands):
+        need[i, :len(c.national_by_year_krw)] = c.national_by_year_krw
+    region_codes: dict[str, int] = {}
+    region = np.array([region_codes.setdefault(c.region, len(region_codes)) for c in cands])
+    # dominates[i, j]: j comes before i, in i's region, asking no more in any year
+    dominates = (np.tril(np.ones((n, n), dtype=bool), k=-1) & (region[:, None] == region[None, :])
+                 & np.all(need[None, :, :] <= need[:, None, :], axis=2))
+    return [int(i) for i in np.flatnonzero(dominates.sum(axis=1) < k)]
+
+
 def select(candidates: Sequence[Candidate], limits: Limits) -> list[int]:
     """The ids of the optimal selection (total score, then the documented tie-break), in
     priority order.  Candidates with a score of zero or less are never selected."""
-    cands = [c for c in priority(candidates) if c.score_centi > 0]
-    if not cands or limits.awards <= 0:
+    ranked = [c for c in priority(candidates) if c.score_centi > 0]
+    if not ranked or limits.awards <= 0:
         return []
+    n = len(ranked)
+    positions = undominated(ranked, limits)
+    cands = [ranked[pos] for pos in positions]
     rows = _Rows()
     add_award_count(rows, cands, limits)
     add_yearly_budgets(rows, cands, limits)
     add_region_caps(rows, cands, limits)
-    first = _solve([float(c.score_centi) for c in cands], rows)
-    best = sum(cands[i].score_centi for i in first)
-    rows.upper.append(-float(best))  # -sum(score x) <= -best, i.e. the total score stays optimal
-    rows.index.append(list(range(len(cands))))
-    rows.value.append([-float(c.score_centi) for c in cands])
-    n = len(cands)
-    second = _solve([float(n - pos) for pos in range(n)], rows)
-    return [cands[i].id for i in sorted(second)]
+    # lexicographic in one solve: a hundredth of a point outweighs every tie-break sum (at most
+    # awards x n), and the coefficients stay exact integers in double precision (< 2**53)
+    scale = min(limits.awards, n) * n + 1
+    chosen = _solve([float(c.score_centi * scale + (n - pos)) for pos, c in zip(positions, cands, strict=True)],
+                    rows)
+    return [cands[i].id for i in sorted(chosen)]
 
 
 def feasible(chosen: Sequence[Candidate], limits: Limits) -> bool:
@@ -150,10 +177,26 @@ def feasible(chosen: Sequence[Candidate], limits: Limits) -> bool:
 
 def select_brute_force(candidates: Sequence[Candidate], limits: Limits) -> list[int]:
     """The same optimum as :func:`select` by enumerating every subset (small instances only)."""
+    return brute_force_optima(candidates, limits)[0]
+
+
+def objective(candidates: Sequence[Candidate], ids: Sequence[int]) -> tuple[int, int]:
+    """(total score [hundredths], tie-break sum) of a selection: the two keys :func:`select` maximises."""
+    ranked = [c for c in priority(candidates) if c.score_centi > 0]
+    n = len(ranked)
+    picked = set(ids)
+    return (sum(c.score_centi for c in ranked if c.id in picked),
+            sum(n - pos for pos, c in enumerate(ranked) if c.id in picked))
+
+
+def brute_force_optima(candidates: Sequence[Candidate], limits: Limits) -> tuple[list[int], int]:
+    """The first optimal selection found by enumeration and how many selections reach the same
+    optimum (the tie-break sums of two sets can tie; then any of them is optimal)."""
     cands = [c for c in priority(candidates) if c.score_centi > 0]
     n = len(cands)
     best: tuple[int, int] = (0, 0)
     best_set: tuple[int, ...] = ()
+    ties = 1
     for k in range(1, min(limits.awards, n) + 1):
         for combo in itertools.combinations(range(n), k):
             chosen = [cands[i] for i in combo]
@@ -161,8 +204,10 @@ def select_brute_force(candidates: Sequence[Candidate], limits: Limits) -> list[
                 continue
             key = (sum(c.score_centi for c in chosen), sum(n - i for i in combo))
             if key > best:
-                best, best_set = key, combo
-    return [cands[i].id for i in best_set]
+                best, best_set, ties = key, combo, 1
+            elif key == best:
+                ties += 1
+    return [cands[i].id for i in best_set], ties
 
 
 def select_greedy(candidates: Sequence[Candidate], limits: Limits) -> list[int]:
@@ -179,6 +224,7 @@ def explain(candidates: Sequence[Candidate], limits: Limits, selected: Sequence[
     that adding it to the selection would break)."""
     by_id = {c.id: c for c in candidates}
     chosen = [by_id[i] for i in selected]
+    picked = set(selected)
     ranks = {c.id: r for r, c in enumerate(priority(candidates), start=1)}
     used = [sum(c.national_by_year_krw[y] for c in chosen if y < len(c.national_by_year_krw))
             for y in range(len(limits.budget_by_year_krw))]
@@ -186,7 +232,7 @@ def explain(candidates: Sequence[Candidate], limits: Limits, selected: Sequence[
     out: dict[int, list[Refusal]] = {}
     for c in candidates:
         facts = {"rank": ranks[c.id], "score": c.score_centi / 100}
-        if c.id in selected:
+        if c.id in picked:
             out[c.id] = [Refusal("selected", f"selected: rank {ranks[c.id]} with {c.score_centi / 100:.2f} points",
                                  facts)]
             continue
