@@ -127,6 +127,7 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     "gateway": {},
     # the programme office moves calls through their lifecycle, assigns panels, runs the selection
     "calls": {"platform_admin": ALL, "programme_officer": ALL},
+    "programmes": {"platform_admin": ALL, "programme_officer": ALL},
     # applications: the applicant company's admins (and the platform)
     "applications": {"platform_admin": ALL, "company_admin": frozenset("A")},
     # score sheets and declared conflicts: only the reviewer assigned (the world's reviewer: A's)

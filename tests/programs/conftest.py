@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sandan.app import create_app
 from sandan.core.auth.models import Role
 from sandan.core.auth.service import create_token
-from sandan.db import Database
-from tests.api.support import ApiClient, api_settings, bearer
 from sandan.core.brn import make_brn
 from sandan.core.tenancy import schemas, service
 from sandan.core.tenancy.models import Complex, SizeClass
+from sandan.db import Database
+from tests.api.support import ApiClient, api_settings, bearer
 from tests.factories import Tenant, add_user, system
 from tests.programs.world import ProgrammeWorld, add_programmes
 

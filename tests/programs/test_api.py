@@ -4,8 +4,10 @@ announcement, as the roles that do each step (three tenants: A and B in Gwangyan
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -175,6 +177,29 @@ def test_selection_and_announcement(office: Office) -> None:
     assert own["bonus_reasons"] == ["non-capital area +1"]
     visible = c.get(f"{API}/calls/{pw.eval_call_id}/results", headers=office.as_("company_admin")).json()["items"]
     assert [i["application_id"] for i in visible] == [pw.submitted["A"]]
+    # the office's overview as XLSX: one row per application, selected ones marked
+    xlsx = c.get(f"{API}/calls/{pw.eval_call_id}/results", params={"format": "xlsx"}, headers=officer)
+    frame = pd.read_excel(io.BytesIO(xlsx.content))
+    assert list(frame["application_id"]) == [pw.submitted["B"], pw.submitted["A"], pw.submitted["C"]]
+    assert list(frame["selected"]) == [True, False, True]
+    assert list(frame["applicant"]) == ["신청기업 2", "신청기업 1", "신청기업 3"]
+
+
+def test_the_office_changes_the_regional_rule_before_selection(office: Office) -> None:
+    c, pw = office.client, office.pw
+    for role, key, plan in (("reviewer", "A", 20), ("reviewer2", "B", 25), ("reviewer2", "C", 10)):
+        assert _score(office, role, pw.assignments[key], {**FULL, "plan": plan}).status_code == 200
+    officer = office.as_("programme_officer")
+    call = c.get(f"{API}/calls/{pw.eval_call_id}", headers=officer).json()
+    programme_id = call["programmes"][0]["id"]
+    assert_problem(c.patch(f"{API}/programmes/{programme_id}", json={"max_per_region": 2},
+                           headers=office.as_("company_admin")), 403)
+    r = c.patch(f"{API}/programmes/{programme_id}", json={"max_per_region": 2}, headers=officer)
+    assert r.json()["max_per_region"] == 2
+    # with two awards allowed per mega-region, A (80, 호남권 like B) is selected beside B and C (one
+    # per region left A out in test_selection_and_announcement)
+    (prog,) = c.post(f"{API}/calls/{pw.eval_call_id}/selection", headers=officer).json()["programmes"]
+    assert prog["selected"] == [pw.submitted["B"], pw.submitted["A"], pw.submitted["C"]]
 
 
 def test_only_the_office_moves_a_call(office: Office) -> None:

@@ -7,17 +7,28 @@ assignments and score sheets (never another reviewer's, never shown to applicant
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Query
 
-from sandan.core.http import BODY_PROBLEMS, SIGNED_IN_PROBLEMS, IdPath, PageDep, SessionDep, page_body
+from sandan.core.http import (
+    BODY_PROBLEMS,
+    FILE_RESPONSES,
+    SIGNED_IN_PROBLEMS,
+    IdPath,
+    PageDep,
+    SessionDep,
+    export_frame,
+    page_body,
+)
 from sandan.core.timeutil import KST
 from sandan.programs import schemas, service
 from sandan.programs.calls import as_utc
 from sandan.programs.models import Application, ApplicationResult, ProgrammeCall, ReviewAssignment
 
 router = APIRouter(tags=["programs"], responses=SIGNED_IN_PROBLEMS)
+Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
 
 
 def _call(session: Any, call: ProgrammeCall) -> schemas.CallRead:
@@ -93,13 +104,33 @@ def run_selection(session: SessionDep, call_id: IdPath) -> Any:
     return {"call_id": call_id, "programmes": service.run_selection(session, call_id)}
 
 
-@router.get("/calls/{call_id}/results", response_model=schemas.Ranking)
-def call_results(session: SessionDep, call_id: IdPath) -> Any:
-    """The results the caller may see: the programme office all; an applicant its own once announced."""
-    return {"items": [schemas.RankingRow(
+@router.get("/calls/{call_id}/results", response_model=schemas.Ranking, responses=FILE_RESPONSES)
+def call_results(session: SessionDep, call_id: IdPath, format: Format = "json") -> Any:
+    """The results the caller may see: the programme office all (the ministry's overview across
+    programmes and complexes, also as CSV or XLSX); an applicant its own once announced."""
+    rows = [schemas.RankingRow(
         application_id=r.application_id, company_id=r.company_id, programme_id=r.programme_id,
         final=r.final_centi / 100, rank=r.rank, selected=r.selected,
-        explanation=[schemas.Finding(**f) for f in r.explanation]) for r in service.results_of_call(session, call_id)]}
+        explanation=[schemas.Finding(**f) for f in r.explanation]) for r in service.results_of_call(session, call_id)]
+    if format == "json":
+        return {"items": rows}
+    programmes = {p.id: p for p in service.programmes_of(session, call_id)}
+    frame = pd.DataFrame([{
+        "programme": programmes[r.programme_id].code, "area": programmes[r.programme_id].area,
+        "application_id": r.application_id, "company_id": r.company_id,
+        "applicant": (app.applicant_name if (app := service.find_application(session, r.application_id)) else ""),
+        "final_score": r.final, "rank": r.rank, "selected": r.selected,
+        "explanation": "; ".join(e.message for e in r.explanation)} for r in rows],
+        columns=["programme", "area", "application_id", "company_id", "applicant", "final_score", "rank", "selected",
+                 "explanation"])
+    return export_frame(frame, format, f"call-{call_id}-results")
+
+
+@router.patch("/programmes/{programme_id}", response_model=schemas.ProgrammeRead, responses=BODY_PROBLEMS)
+def update_programme(session: SessionDep, programme_id: IdPath, data: schemas.ProgrammeSettings) -> Any:
+    """Change a programme's evaluation settings (awards per mega-region, panel size, trimming)
+    until the selection.  Programme office only."""
+    return service.update_programme(session, programme_id, data.model_dump(exclude_unset=True))
 
 
 @router.get("/programmes/{programme_id}", response_model=schemas.ProgrammeRead)

@@ -57,6 +57,18 @@ class CallPage(BaseModel):
     next_cursor: str | None = None
 
 
+class ProgrammeSettings(WriteModel):
+    """The programme office's evaluation settings of a programme (only the fields sent change)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"max_per_region": 2,
+                                                                                "trim_min_panel": 5}]})
+
+    max_per_region: int | None = Field(None, ge=1, le=100, description="awards per mega-region")
+    panel_size: int | None = Field(None, ge=1, le=15, description="reviewers per application")
+    trim_min_panel: int | None = Field(None, ge=3, le=15,
+                                       description="drop the highest and lowest score from this panel size on")
+
+
 class Transition(WriteModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"to": "selection"}]})
 

@@ -170,6 +170,20 @@ def get_programme(session: Session, programme_id: int) -> Programme:
     return _get(session, Programme, programme_id, "programme")  # type: ignore[no-any-return]
 
 
+def update_programme(session: Session, programme_id: int, changes: dict[str, Any]) -> Programme:
+    """Change a programme's evaluation settings (``max_per_region``, ``panel_size``,
+    ``trim_min_panel``) before the selection runs."""
+    _require_officer(session, "change a programme")
+    programme = get_programme(session, programme_id)
+    call = get_call(session, programme.call_id)
+    if call.status in (CallStatus.selection, CallStatus.announced):
+        raise Conflict(f"the call is in {call.status.value}: its programmes no longer change")
+    for key, value in changes.items():
+        setattr(programme, key, value)
+    session.flush()
+    return programme
+
+
 def transition_call(session: Session, call_id: int, to: CallStatus, at: dt.datetime | None = None) -> ProgrammeCall:
     """Move a call to the next status; announcing publishes every result of the call."""
     _require_officer(session, "change a call's status")
