@@ -14,7 +14,8 @@ The world (``world`` fixture):
 * each company has circular rows (tests/circular/world.py): an offered and a wanted stream, a
   permit, and one side of a recommendation;
 * one token per role: platform_admin, complex_operator of GY, company_admin / company_member /
-  device / auditor of A, auditor of complex GY, verifier.
+  device / auditor of A, auditor of complex GY, verifier, programme officer, reviewer;
+* the programme office's calls, applications and review assignments (tests/programs/world.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from tests.commands.world import add_controls
 from tests.factories import Tenant, make_tenant, system
 from tests.grid.world import add_ders
 from tests.market.world import add_ppas
+from tests.programs.world import ProgrammeWorld, add_programmes
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -56,7 +58,7 @@ PROBLEM = "application/problem+json"
 NONEXISTENT = 987_654_321
 #: Roles the isolation matrix acts as; all but the first two are bound to company A or complex GY.
 ROLES = ("platform_admin", "complex_operator", "company_admin", "company_member", "device", "auditor",
-         "complex_auditor", "verifier")
+         "complex_auditor", "verifier", "programme_officer", "reviewer")
 DAY0 = dt.datetime(2026, 3, 2, tzinfo=KST)
 SERIES_RANGE = {"start": "2026-03-01T00:00:00+09:00", "end": "2026-03-04T00:00:00+09:00"}
 
@@ -163,6 +165,7 @@ class World:
     ders: dict[str, int] = field(default_factory=dict)          # a PV plant per tenant (grid)
     ppas: dict[str, int] = field(default_factory=dict)          # a draft direct PPA offered by each tenant
     circular: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> tenant -> circular row id
+    programmes: ProgrammeWorld | None = None                     # calls, applications, reviews
 
     @property
     def conn(self) -> Connection:
@@ -233,7 +236,11 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
         own: dict[str, int] = {}
         for role, kw in who.items():
             tokens[role], own[role] = _user(s, kw.pop("role"), f"{role}@sandan.test", **kw)
+        programmes = add_programmes(s, tenants)
+        for role, user in (("programme_officer", programmes.officer), ("reviewer", programmes.reviewer_user)):
+            token, tokens[role] = create_token(s, user, "api-test")
+            own[role] = token.id
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas, circular)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas, circular, programmes)

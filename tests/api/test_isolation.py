@@ -81,6 +81,12 @@ ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site",
             "command_id": "command", "report_id": "report", "der_id": "der", "ppa_id": "ppa"}
             "command_id": "command", "stream_id": "stream", "permit_id": "permit",
             "recommendation_id": "recommendation"}
+            "command_id": "command",
+            # the programme office: calls and programmes are public notices (the call in evaluation;
+            # the open programme without applications), applications and review assignments are
+            # per tenant (tests/programs/world.py)
+            "call_id": "call", "programme_id": "programme", "application_id": "application",
+            "assignment_id": "assignment"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -89,7 +95,23 @@ ALL = frozenset(TENANTS)
 READS: dict[str, frozenset[str]] = {
     "platform_admin": ALL, "complex_operator": frozenset("AB"), "company_admin": frozenset("A"),
     "company_member": frozenset("A"), "device": frozenset("A"), "auditor": frozenset("A"),
-    "complex_auditor": frozenset("AB"), "verifier": frozenset()}
+    "complex_auditor": frozenset("AB"), "verifier": frozenset(), "programme_officer": frozenset(),
+    "reviewer": frozenset()}
+#: Kinds every signed-in principal reads.
+PUBLIC_KINDS = {"complex", "call", "programme"}
+#: Kinds read by other rules than their company's (the programme office's tables).
+KIND_READS: dict[str, dict[str, frozenset[str]]] = {
+    # applications: the company's readers, all for the programme office; the world's reviewer is
+    # assigned to A's submitted application, not to the drafts the application ids point at
+    "application": {**READS, "programme_officer": ALL},
+    # review assignments: the platform, the programme office, and the reviewer assigned (to A's)
+    "assignment": {"platform_admin": ALL, "programme_officer": ALL, "reviewer": frozenset("A")},
+}
+#: Lists read by other rules than their company's: whose rows each role finds in them.
+LIST_READS: dict[str, dict[str, frozenset[str]]] = {
+    "applications": {**READS, "programme_officer": ALL, "reviewer": frozenset("A")},
+    "reviews": {role: KIND_READS["assignment"].get(role, frozenset()) for role in READS},
+}
 #: Complexes whose energy totals each role reads.
 COMPLEX_TOTALS: dict[str, frozenset[str]] = {
     "platform_admin": frozenset({"GY", "CW"}), "complex_operator": frozenset({"GY"}),
@@ -128,6 +150,13 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # streams, permits and decisions on recommendations: admins of the company (the policy's rule for
     # company rows); matching runs name a complex, so CREATES_IN_COMPLEX decides them
     "circular": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # the programme office moves calls through their lifecycle, assigns panels, runs the selection
+    "calls": {"platform_admin": ALL, "programme_officer": ALL},
+    "programmes": {"platform_admin": ALL, "programme_officer": ALL},
+    # applications: the applicant company's admins (and the platform)
+    "applications": {"platform_admin": ALL, "company_admin": frozenset("A")},
+    # score sheets and declared conflicts: only the reviewer assigned (the world's reviewer: A's)
+    "reviews": {"reviewer": frozenset("A")},
 }
 
 
@@ -138,11 +167,11 @@ CREATES_IN_COMPLEX: dict[str, frozenset[str]] = {"platform_admin": ALL, "complex
 def may_read(role: str, kind: str, tenant: str, group_kind: str | None = None) -> bool:
     if kind == "group" and group_kind == "complex":
         return COMPLEX_OF[tenant] in COMPLEX_TOTALS.get(role, frozenset())
-    if kind == "complex":
-        return True  # complexes are public reference data
+    if kind in PUBLIC_KINDS:
+        return True  # complexes, calls and programmes are public
     if kind == "token":
         return role == "platform_admin"
-    return tenant in READS[role]
+    return tenant in KIND_READS.get(kind, READS).get(role, frozenset())
 
 
 def may_write(role: str, resource: str, first_kind: str, tenant: str) -> bool:
@@ -248,6 +277,8 @@ def test_every_route_is_classified() -> None:
 
 def target_id(world: World, kind: str, tenant: str, group_kind: str | None = None) -> int:
     t = world.tenants[tenant]
+    programmes = world.programmes
+    assert programmes is not None
     if kind == "group":
         kind = group_kind or "company"
     return {"complex": lambda: world.complexes[COMPLEX_OF[tenant]], "company": lambda: t.company_id,
@@ -258,6 +289,10 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "command": lambda: world.commands[tenant],
             "stream": lambda: world.circular["stream"][tenant], "permit": lambda: world.circular["permit"][tenant],
             "recommendation": lambda: world.circular["recommendation"][tenant]}[kind]()
+            "command": lambda: world.commands[tenant],
+            "call": lambda: programmes.eval_call_id, "programme": lambda: programmes.new_programme_id,
+            "application": lambda: programmes.drafts[tenant],
+            "assignment": lambda: programmes.assignments[tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:
@@ -346,7 +381,7 @@ def test_reads_of_foreign_ids_are_not_found(module_world: World, route: Route) -
 
 def _owners(world: World, route: Route, items: list[dict[str, Any]], role: str) -> set[str] | None:
     """The tenants the listed rows belong to (None for public or per-user lists)."""
-    if route.resource == "complexes":
+    if route.resource in ("complexes", "calls"):
         return None
     out = set()
     for item in items:
@@ -378,11 +413,13 @@ def test_lists_hold_only_visible_rows(module_world: World, route: Route) -> None
                 continue
             items = _csv_items(response.text) if fmt else response.json()["items"]
             owners = _owners(world, route, items, role)
+            expected = LIST_READS.get(route.resource, READS).get(role, frozenset())
             if owners is None:
-                assert len(items) == 24, f"{role}: every designated complex is listed"
-            elif owners != set(READS[role]):
+                if route.resource == "complexes":
+                    assert len(items) == 24, f"{role}: every designated complex is listed"
+            elif owners != set(expected):
                 failures.append(f"{role} {route.path} {query}: rows of {sorted(owners)}, "
-                                f"the policy says {sorted(READS[role])}")
+                                f"the policy says {sorted(expected)}")
             for name in filters:
                 for tenant in TENANTS:
                     # filter by the line asset, which carries a point (the spare asset carries none)

@@ -69,7 +69,9 @@ def test_the_complex_its_tenants_points_and_users(demo):
                                .join(Membership, Membership.user_id == User.id)).all())
         assert roles == {"admin@sandan.demo": Role.platform_admin, "operator@sandan.demo": Role.complex_operator,
                          "steel@sandan.demo": Role.company_admin, "member@sandan.demo": Role.company_member,
-                         "auditor@sandan.demo": Role.auditor}
+                         "auditor@sandan.demo": Role.auditor,
+                         # the programme office's demo logins (sandan/demo/programs.py)
+                         "programme@sandan.demo": Role.programme_officer, "reviewer@sandan.demo": Role.reviewer}
     # every synthetic interval point has the whole history, every tenant a kW history
     counts = _sql(demo.db, "SELECT p.code, COUNT(*) FROM readings r JOIN points p ON p.id = r.point_id "
                            "WHERE p.code LIKE 't%' GROUP BY p.code")
@@ -131,7 +133,7 @@ def test_a_second_load_adds_nothing(demo):
     assert again.already_loaded
     assert (again.companies_created, again.companies_found, again.readings_stored) == (0, TENANTS + 1, 0)
     assert _sql(demo.db, "SELECT COUNT(*) FROM readings")[0][0] == before
-    assert _sql(demo.db, "SELECT COUNT(*) FROM users")[0][0] == 5
+    assert _sql(demo.db, "SELECT COUNT(*) FROM users")[0][0] == 7
 
 
 def test_a_simulator_tick_appends_readings(demo):

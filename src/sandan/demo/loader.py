@@ -42,6 +42,7 @@ from sandan.db import Database
 from sandan.demo.carbon import load_carbon_demo
 from sandan.demo.grid import load_grid
 from sandan.demo.profiles import shift_year_to, synthetic_values
+from sandan.demo.programs import load_programs_demo
 from sandan.demo.tenants import DEMO_SEED, TenantSpec, make_tenants
 from sandan.ingest.service import ImportOptions, ImportSummary, prepare_import, store_import
 from sandan.timeseries.store import write_readings
@@ -310,6 +311,7 @@ def load_demo(db: Database, *, tenants: int = 40, days: int = 90, now_s: int | N
                                       company_id=where.get("company_id"), complex_id=where.get("complex_id"))
                 report.users_created += 1
         load_carbon_demo(s, steel_id, now_s)
+        report.users.extend(load_programs_demo(s, steel_id))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -18,6 +18,8 @@ class OrgKind(enum.StrEnum):
     complex_operator = "complex_operator"
     verification_body = "verification_body"
     programme_office = "programme_office"
+    #: the pool of external evaluators of the programme office (programs issue)
+    review_pool = "review_pool"
 
 
 class Role(enum.StrEnum):
@@ -28,7 +30,10 @@ class Role(enum.StrEnum):
     verifier = "verifier"
     auditor = "auditor"
     device = "device"
-
+    #: staff of the programme office: runs calls, panels, selection (programs issue)
+    programme_officer = "programme_officer"
+    #: an external evaluator: scores only the applications assigned to it (programs issue)
+    reviewer = "reviewer"
 
 
 class Organisation(Base):

@@ -15,6 +15,9 @@ rows.
 | device            | its company (to map its points)                  | readings of its company             |
 | auditor           | the scope of its organisation, read-only         | nothing                             |
 | verifier          | only the rows of what it is assigned (a grant)   | new rows of what it is assigned     |
+| verifier          | only what a company grants it (MRV issue)        | nothing yet                         |
+| programme_officer | calls, all applications, panels, results         | calls, panels, results (its model rules) |
+| reviewer          | its own assignments and the applications in them | its own score sheets and conflicts  |
 
 Complexes are public reference data: every signed-in principal reads them.  Their energy totals
 are not: a complex's group series is for the platform, its operator and its auditors.
@@ -43,6 +46,10 @@ follow the rules above (company rows by company, the others like reference data)
 A table whose model lists ``__policy_parties__`` (column names, the first ``company_id``: a
 contract between a seller and a buyer) belongs to each company named in those columns: it is read
 by whoever reads one of them and written by the admins of one of them.
+A model may state its own rule instead (the programme office's tables do, for reviewers and
+officers who read across companies): a classmethod ``policy_read(p)`` returns the SELECT criterion
+(it may build on :func:`company_filter`), a classmethod ``policy_write(p, obj)`` decides writes
+(it may use :func:`before_and_after`).
 """
 
 from __future__ import annotations
@@ -98,6 +105,10 @@ class Principal:
     def system(cls, name: str = "system") -> Principal:
         """The platform itself (migrations, the demo loader, the simulator): full rights."""
         return cls(user_id=None, name=name, is_admin=True, read_all=True, roles=frozenset({"system"}))
+
+    @property
+    def is_programme_officer(self) -> bool:
+        return "programme_officer" in self.roles
 
     def may_read_company(self, company_id: int, complex_id: int | None = None) -> bool:
         return (self.read_all or company_id in self.companies_read
@@ -183,6 +194,13 @@ def _company_or_granted(model: Any, p: Principal) -> ColumnElement[bool]:
     if not granted:
         return _company_filter(model.company_id, p)
     return or_(_company_filter(model.company_id, p), getattr(model, model.__policy_grant_scope__[1]).in_(granted))
+#: The company filter, for models that state their own rule (``policy_read``).
+company_filter = _company_filter
+
+
+def ruled_models() -> tuple[type[Any], ...]:
+    """Every mapped class with a read rule of its own (a ``policy_read`` classmethod)."""
+    return tuple(m.class_ for m in Base.registry.mappers if hasattr(m.class_, "policy_read"))
 
 
 def read_criteria(p: Principal) -> list[Any]:
@@ -194,6 +212,10 @@ def read_criteria(p: Principal) -> list[Any]:
                                                   for column in getattr(model, "__policy_parties__", ("company_id",)))),
                                      include_aliases=True)
                 for model in company_owned()]
+    ruled = ruled_models()
+    criteria = [with_loader_criteria(model, _company_filter(model.company_id, p), include_aliases=True)
+                for model in company_owned() if model not in ruled]
+    criteria += [with_loader_criteria(model, model.policy_read(p), include_aliases=True) for model in ruled]
     company_clauses: list[ColumnElement[bool]] = []
     if p.companies_read:
         company_clauses.append(Company.id.in_(sorted(p.companies_read)))
@@ -237,6 +259,9 @@ def may_write(p: Principal, obj: Any, session: Session) -> bool:
         return True
     if isinstance(obj, Complex | Organisation | Membership | AuditLog):
         return False
+    own_rule = getattr(type(obj), "policy_write", None)
+    if own_rule is not None:
+        return bool(own_rule(p, obj))
     if isinstance(obj, Company):
         return all(complex_id in p.complexes_operated or (company_id is not None and company_id in p.companies_admin)
                    for complex_id, company_id in _before_and_after(obj, "complex_id", "id"))
@@ -271,6 +296,9 @@ def _before_and_after(obj: Any, *keys: str) -> list[tuple[Any, ...]]:
         history = state.attrs[key].history
         before.append(history.deleted[0] if history.deleted else getattr(obj, key))
     return [now, tuple(before)]
+
+
+before_and_after = _before_and_after
 
 
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
