@@ -243,4 +243,5 @@ def build_world(db: Database, settings: Settings | None = None) -> World:
     app = create_app(db, settings or api_settings())
     client = ApiClient(app, raise_server_exceptions=False)
     client.__enter__()  # one event loop for all requests, not a new thread and loop for each
-    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas, circular, programmes)
+    return World(db, client, complexes, tenants, spare, peer, tokens, own, commands, reports, ders, ppas, circular,
+                 programmes)

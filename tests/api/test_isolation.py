@@ -70,7 +70,7 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
         # for anyone else (tests/commands)
         ("GET", f"{API}/gateway/commands"),
         # the emission-factor library: reference data, the same answer for everyone
-        ("GET", f"{API}/carbon/factors")}
+        ("GET", f"{API}/carbon/factors"),
         # public reference tables of the circular domain (waste codes, factors): nothing of any tenant
         ("GET", f"{API}/circular/reference/codes"), ("GET", f"{API}/circular/reference/factors")}
 
@@ -78,10 +78,8 @@ SELF = {("GET", f"{API}/me"), ("GET", f"{API}/tokens"), ("POST", f"{API}/tokens"
 #: equipment asset without children or points, so that deleting it is allowed).
 ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site", "asset_id": "asset",
             "parent_id": "area", "point_id": "point", "token_id": "token", "group_id": "group",
-            "command_id": "command", "report_id": "report", "der_id": "der", "ppa_id": "ppa"}
-            "command_id": "command", "stream_id": "stream", "permit_id": "permit",
-            "recommendation_id": "recommendation"}
-            "command_id": "command",
+            "command_id": "command", "report_id": "report", "der_id": "der", "ppa_id": "ppa",
+            "stream_id": "stream", "permit_id": "permit", "recommendation_id": "recommendation",
             # the programme office: calls and programmes are public notices (the call in evaluation;
             # the open programme without applications), applications and review assignments are
             # per tenant (tests/programs/world.py)
@@ -285,11 +283,10 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "site": lambda: t.site_id, "asset": lambda: world.spare_asset[tenant], "area": lambda: t.area_id,
             "line": lambda: t.line_id,
             "point": lambda: t.main_point_id, "token": lambda: world.peer_token_id[tenant],
-            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant, "der": lambda: world.ders[tenant, "ppa": lambda: world.ppas[tenant]}[kind]()
-            "command": lambda: world.commands[tenant],
+            "command": lambda: world.commands[tenant], "report": lambda: world.reports[tenant],
+            "der": lambda: world.ders[tenant], "ppa": lambda: world.ppas[tenant],
             "stream": lambda: world.circular["stream"][tenant], "permit": lambda: world.circular["permit"][tenant],
-            "recommendation": lambda: world.circular["recommendation"][tenant]}[kind]()
-            "command": lambda: world.commands[tenant],
+            "recommendation": lambda: world.circular["recommendation"][tenant],
             "call": lambda: programmes.eval_call_id, "programme": lambda: programmes.new_programme_id,
             "application": lambda: programmes.drafts[tenant],
             "assignment": lambda: programmes.assignments[tenant]}[kind]()

@@ -15,7 +15,6 @@ rows.
 | device            | its company (to map its points)                  | readings of its company             |
 | auditor           | the scope of its organisation, read-only         | nothing                             |
 | verifier          | only the rows of what it is assigned (a grant)   | new rows of what it is assigned     |
-| verifier          | only what a company grants it (MRV issue)        | nothing yet                         |
 | programme_officer | calls, all applications, panels, results         | calls, panels, results (its model rules) |
 | reviewer          | its own assignments and the applications in them | its own score sheets and conflicts  |
 
@@ -189,11 +188,6 @@ def _company_filter(column: Any, p: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def _company_or_granted(model: Any, p: Principal) -> ColumnElement[bool]:
-    granted = _granted(model, p)
-    if not granted:
-        return _company_filter(model.company_id, p)
-    return or_(_company_filter(model.company_id, p), getattr(model, model.__policy_grant_scope__[1]).in_(granted))
 #: The company filter, for models that state their own rule (``policy_read``).
 company_filter = _company_filter
 
@@ -203,17 +197,23 @@ def ruled_models() -> tuple[type[Any], ...]:
     return tuple(m.class_ for m in Base.registry.mappers if hasattr(m.class_, "policy_read"))
 
 
+def _model_filter(model: Any, p: Principal) -> ColumnElement[bool]:
+    """A company-owned model's rows ``p`` reads: those of a company it reads (any of the model's
+    parties), and those of an object it holds a grant on."""
+    columns = getattr(model, "__policy_parties__", ("company_id",))
+    clause = or_(*(_company_filter(getattr(model, column), p) for column in columns))
+    granted = _granted(model, p)
+    if granted:
+        clause = or_(clause, getattr(model, model.__policy_grant_scope__[1]).in_(granted))
+    return clause
+
+
 def read_criteria(p: Principal) -> list[Any]:
     """The loader criteria that restrict every SELECT to what ``p`` may read."""
     if p.read_all:
         return []
-    criteria = [with_loader_criteria(model, _company_or_granted(model, p), include_aliases=True)
-    criteria = [with_loader_criteria(model, or_(*(_company_filter(getattr(model, column), p)
-                                                  for column in getattr(model, "__policy_parties__", ("company_id",)))),
-                                     include_aliases=True)
-                for model in company_owned()]
     ruled = ruled_models()
-    criteria = [with_loader_criteria(model, _company_filter(model.company_id, p), include_aliases=True)
+    criteria = [with_loader_criteria(model, _model_filter(model, p), include_aliases=True)
                 for model in company_owned() if model not in ruled]
     criteria += [with_loader_criteria(model, model.policy_read(p), include_aliases=True) for model in ruled]
     company_clauses: list[ColumnElement[bool]] = []
