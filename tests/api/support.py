@@ -131,7 +131,7 @@ def snapshot(conn: Connection) -> dict[str, tuple[int, str]]:
     """
     if conn.dialect.name == "postgresql":
         parts = [f"SELECT '{name}' AS t, count(*) AS n, md5(coalesce(string_agg(md5(x::text), '' "
-                 f"ORDER BY md5(x::text)), '')) AS d FROM {name} x" for name in table_names(conn)]
+                 f"ORDER BY md5(x::text)), '')) AS d FROM \"{name}\" x" for name in table_names(conn)]
         return {t: (int(n), str(d)) for t, n, d in conn.execute(text(" UNION ALL ".join(parts))).all()}
     out: dict[str, tuple[int, str]] = {}
     for name in table_names(conn):
