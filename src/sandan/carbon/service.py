@@ -86,10 +86,19 @@ def _readings_trace(session: Session, point: Point, start: dt.datetime, end: dt.
                          int(q["edited"]))
 
 
+def _no_trace(point: Point, unit: str) -> ReadingsTrace:
+    return ReadingsTrace(point.id, point.code, unit, 0, 0, 0, 0)
+
+
 def compute_inventory(session: Session, company_id: int, period: str, gwp_set: str = "AR5", *,
-                      site_id: int | None = None, grid_factor_id: str | None = None) -> dict[str, Any]:
+                      site_id: int | None = None, grid_factor_id: str | None = None,
+                      quality: bool = True) -> dict[str, Any]:
     """Scope 1 and scope 2 (location- and market-based) of a company, or one of its sites, over a
-    month, quarter or year (Korean calendar), every figure with its trace."""
+    month, quarter or year (Korean calendar), every figure with its trace.
+
+    ``quality=False`` leaves out the readings' quality counts (for totals only, e.g. a trend): the
+    lines then carry no readings trace and their data-quality score assumes complete measured data.
+    """
     gwp: GwpSet = factors.check_gwp_set(gwp_set)
     start, end, kind = inventory.period_bounds(period)
     sites = _sites(session, company_id, site_id)
@@ -106,10 +115,11 @@ def compute_inventory(session: Session, company_id: int, period: str, gwp_set: s
         if carrier == "electricity":
             series = point_series(session, point.id, start, end, "1mo", unit="kWh")
             kwh = float(series.frame["value"].sum())
-            trace = _readings_trace(session, point, start, end, "kWh")
+            trace = _readings_trace(session, point, start, end, "kWh") if quality else _no_trace(point, "kWh")
             gases, co2e, formula = inventory.electricity_location(kwh, grid, gwp)
             lines.append(Line(2, "purchased_electricity", point.code, kwh, "kWh", gases, co2e, formula,
-                              [grid.trace()], gwp, method="location", site_id=point.site_id, readings=trace,
+                              [grid.trace()], gwp, method="location", site_id=point.site_id,
+                              readings=trace if quality else None,
                               dq_score=inventory.dq_score(metered=True, estimated_share=trace.estimated_share,
                                                           completeness=trace.completeness,
                                                           factor_verified=grid.verified)))
@@ -117,10 +127,10 @@ def compute_inventory(session: Session, company_id: int, period: str, gwp_set: s
             fuel = factors.fuel_factor(carrier, day)
             series = point_series(session, point.id, start, end, "1mo", unit=fuel.unit)
             amount = float(series.frame["value"].sum())
-            trace = _readings_trace(session, point, start, end, fuel.unit)
+            trace = _readings_trace(session, point, start, end, fuel.unit) if quality else _no_trace(point, fuel.unit)
             gases, co2e, formula = inventory.combustion(amount, fuel, gwp)
             lines.append(Line(1, "stationary_combustion", point.code, amount, fuel.unit, gases, co2e, formula,
-                              [fuel.trace()], gwp, site_id=point.site_id, readings=trace,
+                              [fuel.trace()], gwp, site_id=point.site_id, readings=trace if quality else None,
                               dq_score=inventory.dq_score(metered=True, estimated_share=trace.estimated_share,
                                                           completeness=trace.completeness,
                                                           factor_verified=fuel.verified)))

@@ -80,7 +80,7 @@ def inventory_page(request: Request, company_id: int, period: str | None = Query
         if answer["period_kind"] == "year":
             for month in range(1, 13):
                 monthly = service.compute_inventory(ctx.session, company_id, f"{label}-{month:02d}", gwp,
-                                                    site_id=site_id)
+                                                    site_id=site_id, quality=False)
                 trend.append({"month": f"{label}-{month:02d}", **monthly["totals_t"]})
         reports = [r for r in service.list_reports(ctx.session) if r["company_id"] == company_id]
         may_write = ctx.principal.is_admin or company_id in ctx.principal.companies_admin
