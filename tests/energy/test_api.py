@@ -76,7 +76,7 @@ def test_contract_and_july_bill_through_the_api(world: World) -> None:
                             headers=world.as_("company_admin")).status_code == 404
 
 
-def test_kpis_of_company_site_and_asset(world: World) -> None:
+def _kpis_of_company_site_and_asset(world: World) -> None:
     """The world's main meter of A holds 96 readings on 2026-03-02 (Mon): 10 + i % 7 kWh, i = 0..95.
 
     Σ: 13 full cycles of 0..6 (91 values, Σ 13 × 21 = 273) + 0..4 (Σ 10) = 283, plus 96 × 10 = 1,243 kWh.
@@ -100,7 +100,7 @@ def test_kpis_of_company_site_and_asset(world: World) -> None:
     assert spare["electricity"]["intervals"] == 0
 
 
-def test_baseline_route_says_when_data_are_too_few(world: World) -> None:
+def _baseline_route_says_when_data_are_too_few(world: World) -> None:
     a = world.tenants["A"].company_id
     query = {"start": "2026-03-01T00:00:00+09:00", "end": "2026-04-01T00:00:00+09:00"}
     monthly = world.client.get(f"{API}/companies/{a}/energy/baseline", params=query,
@@ -143,3 +143,9 @@ def test_demand_now_from_the_power_point(world: World, monkeypatch) -> None:
     bad = world.client.put(f"{API}/energy/contracts/{a.company_id}", headers=world.as_("company_admin"),
                            json={**CONTRACT, "peak_warning_kw": 900, "peak_critical_kw": 850})
     assert bad.status_code == 422
+
+
+def test_kpis_and_baseline_routes(world: World) -> None:
+    """One world for both read-only checks (building the world is the slow part)."""
+    _kpis_of_company_site_and_asset(world)
+    _baseline_route_says_when_data_are_too_few(world)

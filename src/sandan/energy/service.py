@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sandan.core.errors import Forbidden, InvalidInput
 from sandan.core.tenancy.models import Site
 from sandan.core.timeutil import KST, now_utc
+from sandan.core.units import unit_factor
 from sandan.energy import baseline, kpi, peak, tariff
 from sandan.energy.models import SupplyContract
 from sandan.energy.tariff_tables import load_tables
@@ -262,6 +263,99 @@ def _kpi_range(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.d
     return lo, hi
 
 
+def _series(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(frame["value"].to_numpy(), index=pd.DatetimeIndex(frame["ts"]), dtype=float)
+
+
+@dataclass
+class NodeData:
+    """A node's series over a range, read once: electricity at 15 minutes, other carriers, reactive
+    energy and production per day (only the quantities the company has points of are asked for)."""
+
+    kind: str
+    node_id: int
+    company_id: int
+    kwh: pd.Series
+    daily: dict[tuple[str, str], tuple[pd.Series, str]]  # (carrier, quantity) -> (series, unit)
+    reactive: pd.Series | None
+    production: tuple[str, pd.Series, str] | None
+    contract: ContractView
+    cost: pd.Series | None = None  # variable cost per interval [KRW]; None when the tariff does not cover it
+    cost_warning: str | None = None
+
+
+def node_data(session: Session, kind: str, node_id: int, lo: dt.datetime, hi: dt.datetime, *,
+              rules_year: int | None = None) -> NodeData:
+    company_id = _node_company(session, kind, node_id)
+    present = {(str(p.carrier), p.quantity, str(p.direction)) for p in ts.visible_points(session, company_id)}
+    kwh = _series(ts.group_series(session, kind, node_id, lo, hi, resolution="15min").frame)
+    daily: dict[tuple[str, str], tuple[pd.Series, str]] = {}
+    for carrier, quantity in CARRIER_QUANTITIES:
+        if carrier == "electricity" or (carrier, quantity, "consumption") not in present:
+            continue
+        got = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier=carrier, resolution="1d")
+        if not got.frame.empty:
+            daily[(carrier, quantity)] = (_series(got.frame), got.unit)
+    reactive = None
+    if ("electricity", "reactive_energy", "consumption") in present:
+        reactive = _series(ts.group_series(session, kind, node_id, lo, hi, quantity="reactive_energy",
+                                           resolution="1d").frame)
+    production = None
+    for carrier, quantity, direction in sorted(present):
+        if quantity in PRODUCTION_QUANTITIES and direction in ("consumption", "none"):
+            got = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier=carrier,
+                                  direction=direction, resolution="1d")
+            if not got.frame.empty:
+                production = (quantity, _series(got.frame), got.unit)
+                break
+    data = NodeData(kind, node_id, company_id, kwh, daily, reactive, production, get_contract(session, company_id))
+    if not kwh.empty:
+        try:
+            data.cost = tariff.variable_cost(pd.DataFrame({"kwh": kwh}), data.contract.contract, rules_year=rules_year)
+        except InvalidInput as exc:
+            data.cost_warning = exc.detail
+    return data
+
+
+def kpis_of(data: NodeData, lo: dt.datetime, hi: dt.datetime) -> dict[str, Any]:
+    """KPIs of the part ``[lo, hi)`` of a node's data (see :func:`node_kpis`)."""
+    def part(series: pd.Series) -> pd.Series:
+        if series.empty:
+            return series
+        return series[(series.index >= pd.Timestamp(lo)) & (series.index < pd.Timestamp(hi))]
+
+    kwh = part(data.kwh)
+    demand = kpi.demand_kpis(kwh)
+    carriers: list[dict[str, Any]] = []
+    if not kwh.empty:
+        carriers.append({"carrier": "electricity", "quantity": "active_energy", "amount": demand.energy_kwh,
+                         "unit": "kWh", "toe": demand.energy_kwh * unit_factor("kWh", "toe", "electricity")})
+    for (carrier, quantity), (series, unit) in data.daily.items():
+        amount = float(part(series).sum())
+        carriers.append({"carrier": carrier, "quantity": quantity, "amount": amount, "unit": unit,
+                         "toe": amount * unit_factor(unit, "toe", carrier)})
+    total_toe = sum(c["toe"] for c in carriers)
+    warnings = [{"code": w.code, "message": w.message} for w in data.contract.warnings]
+    cost = float(part(data.cost).sum()) if data.cost is not None and not kwh.empty else None
+    if data.cost_warning:
+        warnings.append({"code": "tariff_unavailable", "message": data.cost_warning})
+    pf = None
+    if data.reactive is not None and not part(data.reactive).empty:
+        pf = kpi.power_factor(demand.energy_kwh, float(part(data.reactive).sum()))
+    production: dict[str, Any] | None = None
+    sec = None
+    if data.production is not None:
+        quantity, series, unit = data.production
+        units = float(part(series).sum())
+        production = {"quantity": quantity, "amount": units, "unit": unit}
+        sec = {"kwh_per_unit": kpi.specific_energy(demand.energy_kwh, units),
+               "toe_per_unit": kpi.specific_energy(total_toe, units)}
+    return {"kind": data.kind, "node_id": data.node_id, "company_id": data.company_id, "start": lo.isoformat(),
+            "end": hi.isoformat(), "carriers": carriers, "total_toe": total_toe, "electricity": demand.to_dict(),
+            "variable_cost_krw": None if cost is None else round(cost), "power_factor": pf,
+            "production": production, "specific_energy": sec, "warnings": warnings}
+
+
 def node_kpis(session: Session, kind: str, node_id: int, start: dt.datetime | None = None,
               end: dt.datetime | None = None, *, rules_year: int | None = None) -> dict[str, Any]:
     """KPIs of a company, site or asset subtree over ``[start, end)`` (default: this month so far).
@@ -270,66 +364,19 @@ def node_kpis(session: Session, kind: str, node_id: int, start: dt.datetime | No
     load factor, base load, off-hours share, variable cost under the company's tariff, power factor
     where reactive energy is metered; specific energy consumption where production is metered.
     """
-    company_id = _node_company(session, kind, node_id)
     lo, hi = _kpi_range(start, end)
-    carriers = []
-    total_toe = 0.0
-    for carrier, quantity in CARRIER_QUANTITIES:
-        native = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier=carrier, resolution="1d")
-        if native.frame.empty:
-            continue
-        toe = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier=carrier, resolution="1d",
-                              unit="toe")
-        amount, amount_toe = float(native.frame["value"].sum()), float(toe.frame["value"].sum())
-        total_toe += amount_toe
-        carriers.append({"carrier": carrier, "quantity": quantity, "amount": amount, "unit": native.unit,
-                         "toe": amount_toe})
-    electricity = ts.group_series(session, kind, node_id, lo, hi, resolution="15min")
-    kwh = pd.Series(electricity.frame["value"].to_numpy(), index=pd.DatetimeIndex(electricity.frame["ts"]),
-                    dtype=float)
-    demand = kpi.demand_kpis(kwh)
-    contract = get_contract(session, company_id)
-    cost: float | None = None
-    warnings = [{"code": w.code, "message": w.message} for w in contract.warnings]
-    if not kwh.empty:
-        try:
-            cost = float(tariff.variable_cost(pd.DataFrame({"kwh": kwh}), contract.contract,
-                                              rules_year=rules_year).sum())
-        except InvalidInput as exc:
-            warnings.append({"code": "tariff_unavailable", "message": exc.detail})
-    reactive = ts.group_series(session, kind, node_id, lo, hi, quantity="reactive_energy", resolution="1d")
-    pf = kpi.power_factor(demand.energy_kwh, float(reactive.frame["value"].sum())) if not reactive.frame.empty \
-        else None
-    production: dict[str, Any] | None = None
-    for quantity in PRODUCTION_QUANTITIES:
-        for direction in ("consumption", "none"):
-            got = ts.group_series(session, kind, node_id, lo, hi, quantity=quantity, carrier="none",
-                                  direction=direction, resolution="1d")
-            if not got.frame.empty:
-                production = {"quantity": quantity, "amount": float(got.frame["value"].sum()), "unit": got.unit}
-                break
-        if production:
-            break
-    sec = None
-    if production:
-        units = float(production["amount"])
-        sec = {"kwh_per_unit": kpi.specific_energy(demand.energy_kwh, units),
-               "toe_per_unit": kpi.specific_energy(total_toe, units)}
-    return {"kind": kind, "node_id": node_id, "company_id": company_id, "start": lo.isoformat(),
-            "end": hi.isoformat(), "carriers": carriers, "total_toe": total_toe, "electricity": demand.to_dict(),
-            "variable_cost_krw": None if cost is None else round(cost), "power_factor": pf,
-            "production": production, "specific_energy": sec, "warnings": warnings}
+    return kpis_of(node_data(session, kind, node_id, lo, hi, rules_year=rules_year), lo, hi)
 
 
 def dashboard(session: Session, company_id: int, now: dt.datetime) -> dict[str, Any]:
     """Today, this month and this year so far (KST) for the company dashboard, and the peak gauge:
-    this month's largest 15-minute demand against contract power."""
+    this month's largest 15-minute demand against contract power.  The year is read once."""
     local = now.astimezone(KST)
     day0 = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month0, year0 = day0.replace(day=1), day0.replace(month=1, day=1)
-    periods = {name: node_kpis(session, "company", company_id, lo, now)
-               for name, lo in (("today", day0), ("month", month0), ("year", year0))}
-    contract = get_contract(session, company_id)
+    data = node_data(session, "company", company_id, year0, now)
+    periods = {name: kpis_of(data, lo, now) for name, lo in (("today", day0), ("month", month0), ("year", year0))}
+    contract = data.contract
     peak = periods["month"]["electricity"]["peak_kw"]
     contract_kw = contract.contract.contract_kw
     return {"periods": periods, "contract": contract.to_dict(), "peak_kw": peak,

@@ -622,16 +622,16 @@ def variable_cost(meter: pd.DataFrame, contract: Contract, *, rules_year: int | 
         return pd.Series(dtype=float)
     pos = classify(pd.DatetimeIndex(data.index), contract, tables, rules_year=rules_year)
     flat = contract.tariff == "industrial_gap_1"
-    rate = np.zeros(len(pos))
-    keys = list(zip(pos["rules_day"], pos["season"], pos["period"], pos["day"], strict=True))
-    memo: dict[tuple[Any, ...], float] = {}
-    for i, (rules_day, season, period, day) in enumerate(keys):
-        key = (rules_day, season, period, day)
-        if key not in memo:
-            version = tables.rate_version(contract.tariff, contract.voltage, contract.choice, rules_day)
-            adj_day = _rules_day(day, rules_year)
-            memo[key] = (version.energy_krw_per_kwh[(season, "flat" if flat else period)]
-                         + (tables.adjustment("climate_environment_charge", adj_day) or 0.0)
-                         + (tables.adjustment("fuel_cost_adjustment", adj_day) or 0.0))
-        rate[i] = memo[key]
+    keys = pd.DataFrame({"rules_day": pos["rules_day"].to_numpy(), "season": pos["season"].to_numpy(),
+                         "period": pos["period"].to_numpy(), "day": pos["day"].to_numpy()})
+    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    first = keys.drop_duplicates()  # in order of first appearance, as ngroup(sort=False) numbers them
+    rates = []
+    for rules_day, season, period, day in first.itertuples(index=False, name=None):
+        version = tables.rate_version(contract.tariff, contract.voltage, contract.choice, rules_day)
+        adj_day = _rules_day(day, rules_year)
+        rates.append(version.energy_krw_per_kwh[(season, "flat" if flat else period)]
+                     + (tables.adjustment("climate_environment_charge", adj_day) or 0.0)
+                     + (tables.adjustment("fuel_cost_adjustment", adj_day) or 0.0))
+    rate = np.asarray(rates, dtype=float)[group]
     return pd.Series(data["kwh"].to_numpy() * rate, index=data.index)
