@@ -8,7 +8,9 @@ What it does, in one run: the nine programmes of the 2026 call (``reference/prog
 awards, national caps per project year, a third of the awards per mega-region) receive
 ``--applications`` applications in all (spread evenly), each from one of the 24 designated
 complexes (its mega-region and bonus points from the reference tables), with a budget plan asking
-60–100 % of each year's cap, and ``--reviewers`` score sheets each (five indicators, points drawn
+60–100 % of each year's cap (the programme's yearly budget is awards × cap, times
+``--budget-factor``: at 1 it never binds, below 1 the knapsack rows matter and greedy falls
+behind), and ``--reviewers`` score sheets each (five indicators, points drawn
 per reviewer).  Timed:
 
 * **aggregation**: every panel trimmed and averaged (:func:`sandan.programs.scoring.aggregate`)
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--applications", type=int, default=2000)
     parser.add_argument("--reviewers", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--budget-factor", type=float, default=1.0,
+                        help="each programme's yearly budget as a share of awards x cap (below 1 the budget binds)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     specs = catalogue.programmes_2026()
@@ -77,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         by_programme[p].append(selection.Candidate(app_id, agg.average_centi + scoring.to_centi(extra.points),
                                                    site["mega_region"], plan, app_id))
     aggregation_s = time.perf_counter() - t0
-    limits = [selection.Limits(s.awards, tuple(programme_budget_by_year(s)), default_region_cap(s.awards))
-              for s in specs]
+    limits = [selection.Limits(s.awards, tuple(int(b * args.budget_factor) for b in programme_budget_by_year(s)),
+                               default_region_cap(s.awards)) for s in specs]
 
     # --- selection (exact) and explanations ---
     t0 = time.perf_counter()

@@ -84,7 +84,7 @@ ID_KINDS = {"complex_id": "complex", "company_id": "company", "site_id": "site",
             # the open programme without applications), applications and review assignments are
             # per tenant (tests/programs/world.py)
             "call_id": "call", "programme_id": "programme", "application_id": "application",
-            "assignment_id": "assignment"}
+            "assignment_id": "assignment", "project_id": "project"}
 
 # --- the policy, written out (sandan.core.auth.policy's table) ----------------------------------
 
@@ -104,11 +104,14 @@ KIND_READS: dict[str, dict[str, frozenset[str]]] = {
     "application": {**READS, "programme_officer": ALL},
     # review assignments: the platform, the programme office, and the reviewer assigned (to A's)
     "assignment": {"platform_admin": ALL, "programme_officer": ALL, "reviewer": frozenset("A")},
+    # awarded projects: the company's readers and the programme office
+    "project": {**READS, "programme_officer": ALL},
 }
 #: Lists read by other rules than their company's: whose rows each role finds in them.
 LIST_READS: dict[str, dict[str, frozenset[str]]] = {
     "applications": {**READS, "programme_officer": ALL, "reviewer": frozenset("A")},
     "reviews": {role: KIND_READS["assignment"].get(role, frozenset()) for role in READS},
+    "projects": KIND_READS["project"],
 }
 #: Complexes whose energy totals each role reads.
 COMPLEX_TOTALS: dict[str, frozenset[str]] = {
@@ -151,6 +154,8 @@ WRITES: dict[str, dict[str, frozenset[str]]] = {
     # the programme office moves calls through their lifecycle, assigns panels, runs the selection
     "calls": {"platform_admin": ALL, "programme_officer": ALL},
     "programmes": {"platform_admin": ALL, "programme_officer": ALL},
+    # disbursements to awarded projects: the programme office
+    "projects": {"platform_admin": ALL, "programme_officer": ALL},
     # applications: the applicant company's admins (and the platform)
     "applications": {"platform_admin": ALL, "company_admin": frozenset("A")},
     # score sheets and declared conflicts: only the reviewer assigned (the world's reviewer: A's)
@@ -289,7 +294,8 @@ def target_id(world: World, kind: str, tenant: str, group_kind: str | None = Non
             "recommendation": lambda: world.circular["recommendation"][tenant],
             "call": lambda: programmes.eval_call_id, "programme": lambda: programmes.new_programme_id,
             "application": lambda: programmes.drafts[tenant],
-            "assignment": lambda: programmes.assignments[tenant]}[kind]()
+            "assignment": lambda: programmes.assignments[tenant],
+            "project": lambda: programmes.projects[tenant]}[kind]()
 
 
 def build_url(route: Route, ids: dict[str, int], group_kind: str | None) -> str:

@@ -44,7 +44,14 @@ def _real_ids(world: World) -> dict[str, int]:
     a = world.tenants["A"]
     return {"complex_id": world.complexes["GY"], "company_id": a.company_id, "site_id": a.site_id,
             "asset_id": world.spare_asset["A"], "point_id": a.main_point_id, "group_id": a.company_id,
-            "token_id": world.peer_token_id["A"]}
+            "token_id": world.peer_token_id["A"], **_programme_ids(world)}
+
+
+def _programme_ids(world: World) -> dict[str, int]:
+    pw = world.programmes
+    assert pw is not None
+    return {"call_id": pw.eval_call_id, "programme_id": pw.new_programme_id, "application_id": pw.drafts["A"],
+            "assignment_id": pw.assignments["A"], "project_id": pw.projects["A"]}
 
 
 class _Run:

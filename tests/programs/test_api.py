@@ -183,6 +183,29 @@ def test_selection_and_announcement(office: Office) -> None:
     assert list(frame["application_id"]) == [pw.submitted["B"], pw.submitted["A"], pw.submitted["C"]]
     assert list(frame["selected"]) == [True, False, True]
     assert list(frame["applicant"]) == ["신청기업 2", "신청기업 1", "신청기업 3"]
+    # the announcement made a project of each selected application, its schedule the national shares
+    projects = c.get(f"{API}/projects", headers=officer).json()["items"]
+    awarded = [p for p in projects if p["application_id"] in (pw.submitted["B"], pw.submitted["C"])]
+    assert [p["schedule_krw"] for p in awarded] == [[EOK, EOK], [EOK, EOK]]
+    assert not [p for p in projects if p["application_id"] == pw.submitted["A"] and p["id"] not in pw.projects.values()]
+
+
+def test_disbursements_never_pass_the_years_schedule(office: Office) -> None:
+    c, pw = office.client, office.pw
+    officer = office.as_("programme_officer")
+    url = f"{API}/projects/{pw.projects['A']}/disbursements"
+    # year 1 schedule 1억원: 0.6억 + 0.4억 = 1억 fits exactly; one more won does not
+    assert c.post(url, json={"year": 1, "amount_krw": 60_000_000}, headers=officer).status_code == 201
+    r = c.post(url, json={"year": 1, "amount_krw": 40_000_000}, headers=officer)
+    assert r.json()["paid_krw"] == [EOK, 0]
+    body = assert_problem(c.post(url, json={"year": 1, "amount_krw": 1}, headers=officer), 409)
+    assert body["detail"] == "year 1: 1 KRW is more than the 0 KRW left of the year's schedule of 100,000,000 KRW"
+    assert_problem(c.post(url, json={"year": 3, "amount_krw": 1}, headers=officer), 422)
+    assert_problem(c.post(url, json={"year": 2, "amount_krw": 1}, headers=office.as_("company_admin")), 403)
+    # the company reads its project and payments; another company does not see it
+    mine = c.get(f"{API}/projects/{pw.projects['A']}", headers=office.as_("company_admin")).json()
+    assert [d["amount_krw"] for d in mine["disbursements"]] == [60_000_000, 40_000_000]
+    assert_problem(c.get(f"{API}/projects/{pw.projects['A']}", headers=office.as_("company_admin_b")), 404)
 
 
 def test_the_office_changes_the_regional_rule_before_selection(office: Office) -> None:

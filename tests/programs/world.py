@@ -4,6 +4,7 @@
   application of every tenant, ``open_b`` none (the target of new applications);
 * a call in *evaluation* with programme ``eval`` (panel of one): a submitted application of every
   tenant; the reviewer ``reviewer`` is assigned to A's, ``reviewer2`` to B's and C's;
+* a project on each tenant's submitted application (2 years of 1억원 national);
 * a programme officer.
 """
 
@@ -20,7 +21,7 @@ from sandan.core.timeutil import now_utc
 from sandan.programs import service
 from sandan.programs.calls import CallStatus
 from sandan.programs.catalogue import ProgrammeSpec
-from sandan.programs.models import Application, ReviewAssignment
+from sandan.programs.models import Application, Project, ReviewAssignment
 from sandan.programs.schemas import ApplicationCreate
 from tests.factories import Tenant, system
 
@@ -56,6 +57,7 @@ class ProgrammeWorld:
     drafts: dict[str, int]         # tenant -> draft application in open_a
     submitted: dict[str, int]      # tenant -> submitted application in eval
     assignments: dict[str, int]    # tenant -> assignment on its submitted application
+    projects: dict[str, int]       # tenant -> a project (2 years of 1억원 national) on its submitted application
 
 
 def add_programmes(session: Session, tenants: Mapping[str, Tenant], *, prefix: str = "w") -> ProgrammeWorld:
@@ -97,9 +99,18 @@ def add_programmes(session: Session, tenants: Mapping[str, Tenant], *, prefix: s
         session.add(row)
         session.flush()
         assignments[name] = row.id
+    projects: dict[str, int] = {}
+    for name, app_id in submitted.items():
+        app = session.get(Application, app_id)
+        assert app is not None
+        project = Project(company_id=app.company_id, application_id=app_id, programme_id=programme.id,
+                          title=app.title, schedule_krw=[EOK, EOK])
+        session.add(project)
+        session.flush()
+        projects[name] = project.id
     reviewer_user = session.get(User, reviewer.reviewer_user_id)
     reviewer2_user = session.get(User, reviewer2.reviewer_user_id)
     assert reviewer_user is not None
     assert reviewer2_user is not None
     return ProgrammeWorld(officer, reviewer_user, reviewer2_user, open_call.id, eval_call.id, open_b.id, drafts,
-                          submitted, assignments)
+                          submitted, assignments, projects)

@@ -25,7 +25,7 @@ from sandan.core.http import (
 from sandan.core.timeutil import KST
 from sandan.programs import schemas, service
 from sandan.programs.calls import as_utc
-from sandan.programs.models import Application, ApplicationResult, ProgrammeCall, ReviewAssignment
+from sandan.programs.models import Application, ApplicationResult, ProgrammeCall, Project, ReviewAssignment
 
 router = APIRouter(tags=["programs"], responses=SIGNED_IN_PROBLEMS)
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
@@ -209,3 +209,37 @@ def declare_conflict(session: SessionDep, assignment_id: IdPath, data: schemas.C
     """The assigned reviewer declares a conflict of interest: the assignment is withdrawn and its
     sheet removed."""
     return assignment_read(session, service.declare_conflict(session, assignment_id, data.reason))
+
+
+# --- projects after award ----------------------------------------------------------------------
+
+def project_read(session: Any, project: Project) -> schemas.ProjectRead:
+    paid = [0] * len(project.schedule_krw)
+    rows = service.disbursements_of(session, project.id)
+    for d in rows:
+        paid[d.year - 1] += d.amount_krw
+    return schemas.ProjectRead(
+        id=project.id, company_id=project.company_id, application_id=project.application_id,
+        programme_id=project.programme_id, title=project.title, schedule_krw=project.schedule_krw, paid_krw=paid,
+        agreement_no=project.agreement_no, disbursements=[schemas.DisbursementRead.model_validate(d) for d in rows])
+
+
+@router.get("/projects", response_model=schemas.ProjectPage)
+def list_projects(session: SessionDep, page: PageDep) -> Any:
+    """Awarded projects: the company's own; all for the programme office."""
+    items = service.list_projects(session, after_id=page.after_id, limit=page.limit)
+    return page_body([project_read(session, p) for p in items], page.limit)
+
+
+@router.get("/projects/{project_id}", response_model=schemas.ProjectRead)
+def get_project(session: SessionDep, project_id: IdPath) -> Any:
+    """A project with its schedule and disbursements."""
+    return project_read(session, service.get_project(session, project_id))
+
+
+@router.post("/projects/{project_id}/disbursements", status_code=201, response_model=schemas.ProjectRead,
+             responses=BODY_PROBLEMS)
+def disburse(session: SessionDep, project_id: IdPath, data: schemas.DisbursementCreate) -> Any:
+    """Pay national funds for a project year (programme office); never past the year's schedule (409)."""
+    service.disburse(session, project_id, data.year, data.amount_krw, data.note)
+    return project_read(session, service.get_project(session, project_id))

@@ -269,3 +269,47 @@ class ApplicationResult(Base):
     @classmethod
     def policy_write(cls, p: Principal, obj: Any) -> bool:
         return p.is_programme_officer
+
+
+class _OfficerWritesCompanyReads:
+    """Rows of an awarded project: the company reads them, the programme office reads and writes."""
+
+    @classmethod
+    def policy_read(cls, p: Principal) -> ColumnElement[bool]:
+        return true() if p.is_programme_officer else company_filter(cls.company_id, p)  # type: ignore[attr-defined]
+
+    @classmethod
+    def policy_write(cls, p: Principal, obj: Any) -> bool:
+        return p.is_programme_officer
+
+
+class Project(_OfficerWritesCompanyReads, Base):
+    """An awarded project (a selected application once the call is announced): its agreement and
+    national budget schedule by project year [KRW]."""
+
+    __tablename__ = "programme_projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("programme_applications.id", ondelete="CASCADE"),
+                                                unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    schedule_krw: Mapped[list[Any]] = mapped_column(JSON)
+    agreement_no: Mapped[str | None] = mapped_column(String(40))
+    agreed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
+
+
+class Disbursement(_OfficerWritesCompanyReads, Base):
+    """A payment of national funds to a project for one project year [KRW]."""
+
+    __tablename__ = "programme_disbursements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("programme_projects.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    amount_krw: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    paid_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)

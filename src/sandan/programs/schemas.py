@@ -247,3 +247,41 @@ class RankingRow(BaseModel):
 
 class Ranking(BaseModel):
     items: list[RankingRow]
+
+
+class DisbursementCreate(WriteModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "year": 1, "amount_krw": 50_000_000, "note": "1차년도 1회차"}]})
+
+    year: int = Field(ge=1, le=10, description="project year, from 1")
+    amount_krw: int = Field(ge=1, le=10**13, description="[KRW]")
+    note: str = Field("", max_length=300)
+
+
+class DisbursementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    year: int
+    amount_krw: int
+    note: str
+    paid_at: UtcDatetime
+
+
+class ProjectRead(BaseModel):
+    """An awarded project: schedule by project year and what was paid [KRW]."""
+
+    id: int
+    company_id: int
+    application_id: int
+    programme_id: int
+    title: str
+    schedule_krw: list[int]
+    paid_krw: list[int]
+    agreement_no: str | None
+    disbursements: list[DisbursementRead]
+
+
+class ProjectPage(BaseModel):
+    items: list[ProjectRead]
+    next_cursor: str | None

@@ -33,8 +33,10 @@ from sandan.programs.eligibility import Refusal
 from sandan.programs.models import (
     Application,
     ApplicationResult,
+    Disbursement,
     Programme,
     ProgrammeCall,
+    Project,
     ReviewAssignment,
     Reviewer,
     ReviewerConflict,
@@ -199,6 +201,7 @@ def transition_call(session: Session, call_id: int, to: CallStatus, at: dt.datet
         for result in results:
             result.published_at = at
         call.announced_at = at
+        award_projects(session, [r for r in results if r.selected])
     call.status = to
     session.flush()
     return call
@@ -520,3 +523,54 @@ def results_of_call(session: Session, call_id: int) -> list[ApplicationResult]:
     return list(session.execute(select(ApplicationResult).where(ApplicationResult.programme_id.in_(ids))
                                 .order_by(ApplicationResult.programme_id, ApplicationResult.rank,
                                           ApplicationResult.application_id)).scalars())
+
+
+# --- projects after award ----------------------------------------------------------------------
+
+def award_projects(session: Session, selected: Sequence[ApplicationResult]) -> list[Project]:
+    """A project for each selected application, its schedule the application's national shares."""
+    out = []
+    for result in selected:
+        if session.execute(select(Project.id).where(Project.application_id == result.application_id)).first():
+            continue
+        app = get_application(session, result.application_id)
+        years = max((line["year"] for line in app.budget), default=0)
+        plan = [budget_rules.YearBudget(**line) for line in app.budget]
+        project = Project(company_id=app.company_id, application_id=app.id, programme_id=app.programme_id,
+                          title=app.title, schedule_krw=budget_rules.national_by_year(plan, years))
+        session.add(project)
+        out.append(project)
+    session.flush()
+    return out
+
+
+def list_projects(session: Session, *, after_id: int = 0, limit: int = 50) -> list[Project]:
+    return list(session.execute(select(Project).where(Project.id > after_id).order_by(Project.id).limit(limit))
+                .scalars())
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    return _get(session, Project, project_id, "project")  # type: ignore[no-any-return]
+
+
+def disbursements_of(session: Session, project_id: int) -> list[Disbursement]:
+    return list(session.execute(select(Disbursement).where(Disbursement.project_id == project_id)
+                                .order_by(Disbursement.year, Disbursement.id)).scalars())
+
+
+def disburse(session: Session, project_id: int, year: int, amount_krw: int, note: str = "") -> Disbursement:
+    """Pay national funds for a project year: never more than the year's schedule in total [KRW]."""
+    project = get_project(session, project_id)  # first: a project out of sight is not found, never forbidden
+    _require_officer(session, "disburse funds")
+    if not 1 <= year <= len(project.schedule_krw):
+        raise InvalidInput(f"the project has years 1..{len(project.schedule_krw)}, not {year}", field="year")
+    paid = sum(d.amount_krw for d in disbursements_of(session, project.id) if d.year == year)
+    left = project.schedule_krw[year - 1] - paid
+    if amount_krw > left:
+        raise Conflict(f"year {year}: {amount_krw:,} KRW is more than the {left:,} KRW left of the year's "
+                       f"schedule of {project.schedule_krw[year - 1]:,} KRW", field="amount_krw")
+    row = Disbursement(company_id=project.company_id, project_id=project.id, year=year, amount_krw=amount_krw,
+                       note=note)
+    session.add(row)
+    session.flush()
+    return row

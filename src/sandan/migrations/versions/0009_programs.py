@@ -101,6 +101,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_reviewers')),
     sa.UniqueConstraint('reviewer_user_id', name=op.f('uq_programme_reviewers_reviewer_user_id'))
     )
+    op.create_table('programme_projects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('schedule_krw', sa.JSON(), nullable=False),
+    sa.Column('agreement_no', sa.String(length=40), nullable=True),
+    sa.Column('agreed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['programme_applications.id'], name=op.f('fk_programme_projects_application_id_programme_applications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_programme_projects_company_id_companies')),
+    sa.ForeignKeyConstraint(['programme_id'], ['programmes.id'], name=op.f('fk_programme_projects_programme_id_programmes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_projects')),
+    sa.UniqueConstraint('application_id', name=op.f('uq_programme_projects_application_id'))
+    )
+    with op.batch_alter_table('programme_projects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_programme_projects_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_programme_projects_programme_id'), ['programme_id'], unique=False)
+
     op.create_table('programme_results',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -171,6 +191,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_programme_reviewer_conflicts_reviewer_id'), ['reviewer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_programme_reviewer_conflicts_reviewer_user_id'), ['reviewer_user_id'], unique=False)
 
+    op.create_table('programme_disbursements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('amount_krw', sa.BigInteger(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_programme_disbursements_company_id_companies')),
+    sa.ForeignKeyConstraint(['project_id'], ['programme_projects.id'], name=op.f('fk_programme_disbursements_project_id_programme_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_disbursements'))
+    )
+    with op.batch_alter_table('programme_disbursements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_programme_disbursements_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_programme_disbursements_project_id'), ['project_id'], unique=False)
+
     op.create_table('programme_score_sheets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
@@ -199,6 +235,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_programme_score_sheets_application_id'))
 
     op.drop_table('programme_score_sheets')
+    with op.batch_alter_table('programme_disbursements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_programme_disbursements_project_id'))
+        batch_op.drop_index(batch_op.f('ix_programme_disbursements_company_id'))
+
+    op.drop_table('programme_disbursements')
     with op.batch_alter_table('programme_reviewer_conflicts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_programme_reviewer_conflicts_reviewer_user_id'))
         batch_op.drop_index(batch_op.f('ix_programme_reviewer_conflicts_reviewer_id'))
@@ -217,6 +258,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_programme_results_company_id'))
 
     op.drop_table('programme_results')
+    with op.batch_alter_table('programme_projects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_programme_projects_programme_id'))
+        batch_op.drop_index(batch_op.f('ix_programme_projects_company_id'))
+
+    op.drop_table('programme_projects')
     op.drop_table('programme_reviewers')
     with op.batch_alter_table('programme_applications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_programme_applications_status'))
