@@ -45,6 +45,7 @@ def setup(db: Database) -> dict[str, Any]:
         write_readings(s, pd.DataFrame({"point_id": pv_point.id, "ts": ts, "value": (model * 0.9).round(3).tolist()}))
         write_readings(s, pd.DataFrame({"point_id": a.main_point_id, "ts": ts, "value": [60.0] * 96}))
         tokens = {"member": token_for(s, a, Role.company_member, "member@a.example.kr"),
+                  "admin": token_for(s, a, Role.company_admin, "admin@a.example.kr"),
                   "other": token_for(s, b, Role.company_admin, "admin@b.example.kr")}
         pv_id = pv.id
     client = TestClient(create_app(db, Settings(environment="test", secret_key="grid-balance-" + "s" * 40)))
@@ -119,3 +120,35 @@ def test_pages_in_korean_and_english_show_the_figures_of_the_api(setup: dict[str
     other = {"Authorization": f"Bearer {setup['tokens']['other']}"}
     assert client.get(f"/grid/company/{company_id}", headers=other, params=dates).status_code == 404
     assert client.get(f"/ders/{setup['pv_id']}", headers=other, params=dates).status_code == 404
+
+
+def test_pv_model_reads_its_weather_points(setup: dict[str, Any], db: Database) -> None:
+    from sandan.grid.pv import clear_sky_weather, weather_from_ghi
+
+    a = setup["a"]
+    with db.session(principal=Principal.system("test")) as s:
+        ghi_point, temp_point = (core_service.create_point(s, core_schemas.PointCreate(
+            site_id=a.site_id, code=code, name=name, quantity=quantity, unit=unit, carrier=Carrier.none,
+            kind=PointKind.instantaneous, direction=Direction.none)) for code, name, quantity, unit in (
+                ("c1.ghi", "수평면 일사량", "irradiance", "W/m**2"), ("c1.temp", "외기 온도", "temperature", "degC")))
+        plant = service.pv_plant(service.get_der(s, setup["pv_id"]))
+        # a hazy day: 60 % of the clear-sky GHI, 28 degC
+        ghi = clear_sky_weather(plant, DAY + pd.Timedelta("7.5min"))["ghi"].set_axis(DAY) * 0.6
+        ts = DAY.as_unit("s").asi8.tolist()
+        write_readings(s, pd.DataFrame({"point_id": ghi_point.id, "ts": ts, "value": ghi.round(3).tolist()}))
+        write_readings(s, pd.DataFrame({"point_id": temp_point.id, "ts": ts, "value": [28.0] * 96}))
+        ghi_id, temp_id = ghi_point.id, temp_point.id
+    client = setup["client"]
+    admin = {"Authorization": f"Bearer {setup['tokens']['admin']}"}
+    url = f"/api/v1/ders/{setup['pv_id']}"
+    wrong = client.patch(url, headers=admin, json={"weather": {"ghi_point_id": a.main_point_id}})
+    assert wrong.status_code == 422, wrong.text
+    assert client.patch(url, headers=admin, json={"weather": {"ghi_point_id": ghi_id, "temp_air_point_id": temp_id}}
+                        ).status_code == 200
+    body = _get(setup, f"{url}/model").json()
+    assert body["weather"] == "measured"
+    # the same chain by hand: Erbs decomposition of the measured GHI, 28 degC, then the PV model
+    stored = pd.Series(ghi.round(3).to_numpy(), index=DAY)
+    want = pv_energy_kwh(plant, DAY, weather=weather_from_ghi(plant, DAY, stored, pd.Series(28.0, index=DAY)))
+    assert body["model_kwh"] == pytest.approx(want.sum(), abs=1e-2)
+    assert 0.3 * setup["model"].sum() < body["model_kwh"] < 0.8 * setup["model"].sum()

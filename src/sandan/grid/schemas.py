@@ -111,6 +111,13 @@ class BatterySpec(WriteModel):
 
 Spec = Annotated[PvSpec | WindSpec | WasteHeatSpec | BatterySpec, Field(discriminator="kind")]
 
+class WeatherPoints(WriteModel):
+    """On-site weather the models read: points of the owner or a weather station the caller sees."""
+
+    ghi_point_id: RowId | None = Field(None, description="global horizontal irradiance point [W/m2]")
+    temp_air_point_id: RowId | None = Field(None, description="air temperature point [degC]")
+
+
 _PV_EXAMPLE: dict[str, Any] = {
     "kind": "pv", "mounting": "rooftop", "module_power_w": 500, "modules_per_string": 20, "strings": 10,
     "inverters": 1, "inverter_ac_kw": 90, "tilt_deg": 25, "azimuth_deg": 180}
@@ -130,6 +137,7 @@ class DerCreate(WriteModel):
     commissioned_on: dt.date | None = Field(None, ge=dt.date(1950, 1, 1), le=dt.date(2100, 1, 1))
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    weather: WeatherPoints | None = None
     spec: Spec
 
 
@@ -145,6 +153,7 @@ class DerUpdate(WriteModel):
     commissioned_on: dt.date | None = Field(None, ge=dt.date(1950, 1, 1), le=dt.date(2100, 1, 1))
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    weather: WeatherPoints | None = None
     spec: Spec | None = None
 
 
@@ -162,6 +171,7 @@ class DerRead(BaseModel):
     commissioned_on: dt.date | None
     lat: float | None
     lon: float | None
+    weather: dict[str, Any]
     spec: dict[str, Any]
 
 

@@ -23,7 +23,7 @@ from sandan.grid.balance import BALANCE_COLUMNS, rates
 from sandan.grid.dispatch import Battery, DispatchCase, DispatchInfeasible, dispatch
 from sandan.grid.ess_rules import soc_rule_for
 from sandan.grid.models import Der, DerKind
-from sandan.grid.pv import PvPlant, pv_energy_kwh
+from sandan.grid.pv import PvPlant, pv_energy_kwh, weather_from_ghi
 from sandan.grid.tou import tou_price_krw_per_kwh
 from sandan.grid.waste_heat import waste_heat_energy_kwh
 from sandan.timeseries import service as readings
@@ -100,6 +100,23 @@ def _meter(session: Session, point_id: int | None, company_id: int) -> int | Non
     return point_id
 
 
+_WEATHER_QUANTITIES = {"ghi_point_id": "irradiance", "temp_air_point_id": "temperature"}
+
+
+def _weather_points(session: Session, weather: schemas.WeatherPoints | None) -> dict[str, int]:
+    """The weather points as stored, each visible to the caller and of the right quantity."""
+    if weather is None:
+        return {}
+    out = {}
+    for key, point_id in weather.model_dump(exclude_none=True).items():
+        point = _visible(session, Point, point_id, "point")
+        if point.quantity != _WEATHER_QUANTITIES[key]:
+            raise InvalidInput(f"{key} must be a point of {_WEATHER_QUANTITIES[key]}, not {point.quantity}",
+                               field=f"weather.{key}")
+        out[key] = point_id
+    return out
+
+
 def create_der(session: Session, data: schemas.DerCreate) -> Der:
     """Register a DER on a visible site; its owner is the site's company."""
     site = _visible(session, Site, data.site_id, "site")
@@ -111,7 +128,7 @@ def create_der(session: Session, data: schemas.DerCreate) -> Der:
     lon = data.lon if data.lon is not None else (site.lon if site.lon is not None else getattr(company, "lon", None))
     der = Der(company_id=site.company_id, site_id=site.id, point_id=point_id, kind=data.spec.kind, name=data.name,
               feeds=data.feeds.value, capacity_kw=capacity_kw(data.spec), commissioned_on=data.commissioned_on,
-              lat=lat, lon=lon,
+              lat=lat, lon=lon, weather=_weather_points(session, data.weather),
               spec=data.spec.model_dump(mode="json"))
     session.add(der)
     session.flush()
@@ -124,6 +141,8 @@ def update_der(session: Session, der_id: int, data: schemas.DerUpdate) -> Der:
     changes = data.model_dump(exclude_unset=True)
     if "point_id" in changes:
         der.point_id = _meter(session, data.point_id, der.company_id)
+    if "weather" in changes:
+        der.weather = _weather_points(session, data.weather)
     if data.spec is not None:
         if data.spec.kind != der.kind:
             raise InvalidInput(f"a {der.kind} DER keeps its kind; register a new DER for a {data.spec.kind}",
@@ -168,15 +187,37 @@ def pv_plant(der: Der) -> PvPlant:
                    albedo=spec.albedo, mounting=spec.mounting)
 
 
-def modelled_kwh(der: Der, starts: pd.DatetimeIndex) -> tuple[pd.Series, str]:
+def _point_values(session: Session, point_id: int | None, starts: pd.DatetimeIndex, unit: str) -> pd.Series | None:
+    """A visible point's 15-minute values on ``starts`` (NaN where missing), else None."""
+    if point_id is None:
+        return None
+    end = (starts[-1] + pd.Timedelta("15min")).to_pydatetime()
+    try:
+        frame = readings.point_series(session, point_id, starts[0].to_pydatetime(), end, "15min", unit).frame
+    except (NotFound, InvalidInput):
+        return None
+    values: pd.Series = frame.set_index("ts")["value"].reindex(starts)
+    return values
+
+
+def modelled_kwh(der: Der, starts: pd.DatetimeIndex, session: Session | None = None) -> tuple[pd.Series, str]:
     """Modelled output [kWh] per 15-minute interval starting at ``starts`` and the weather used.
 
-    PV under clear sky, waste heat from its schedule; wind needs measured wind and a battery
-    generates nothing of its own (both 0 here, said in the weather label).
+    PV from its weather points (GHI, air temperature) where measured, clear sky elsewhere; waste
+    heat from its schedule; wind needs measured wind and a battery generates nothing of its own
+    (both 0 here, said in the weather label).
     """
     spec = parsed_spec(der)
     if isinstance(spec, schemas.PvSpec):
-        return pv_energy_kwh(pv_plant(der), starts), "clear-sky"
+        plant = pv_plant(der)
+        weather = der.weather or {}
+        ghi = _point_values(session, weather.get("ghi_point_id"), starts, "W/m**2") if session else None
+        if ghi is None or ghi.isna().all():
+            return pv_energy_kwh(plant, starts), "clear-sky"
+        temp = _point_values(session, weather.get("temp_air_point_id"), starts, "degC") if session else None
+        frame = weather_from_ghi(plant, starts, ghi, temp)
+        label = "measured" if ghi.notna().all() else f"measured in {int(ghi.notna().sum())} of {len(starts)} intervals"
+        return pv_energy_kwh(plant, starts, weather=frame), label
     if isinstance(spec, schemas.WasteHeatSpec):
         return waste_heat_energy_kwh(starts, rated_kw=spec.rated_kw, hourly_load_pct=spec.hourly_load_pct,
                                      operating_weekdays=spec.operating_weekdays,
@@ -200,16 +241,8 @@ def der_model(session: Session, der_id: int, start: dt.datetime, end: dt.datetim
     """Modelled output of a DER per 15 minutes beside what its meter measured [kWh]."""
     der = get_der(session, der_id)
     starts = interval_starts(start, end)
-    model, weather = modelled_kwh(der, starts)
-    measured: pd.Series | None = None
-    if der.point_id is not None:
-        try:
-            series = readings.point_series(session, der.point_id, starts[0].to_pydatetime(),
-                                           (starts[-1] + pd.Timedelta("15min")).to_pydatetime(), "15min", "kWh")
-        except (NotFound, InvalidInput):
-            series = None
-        if series is not None:
-            measured = series.frame.set_index("ts")["value"].reindex(starts)
+    model, weather = modelled_kwh(der, starts, session)
+    measured = _point_values(session, der.point_id, starts, "kWh")
     measured_values = [None] * len(starts) if measured is None else \
         [None if pd.isna(v) else float(v) for v in measured.to_numpy()]
     items = [{"ts": ts.to_pydatetime(), "model_kwh": round(float(m), 4), "measured_kwh": v}
@@ -243,19 +276,11 @@ def der_generation_kwh(session: Session, ders: list[Der], starts: pd.DatetimeInd
     its model elsewhere; and warnings (as data) naming the DERs that were modelled."""
     total = pd.Series(0.0, index=starts)
     modelled = []
-    end = (starts[-1] + pd.Timedelta("15min")).to_pydatetime()
     for der in ders:
         if der.kind == DerKind.battery:
             continue
-        model, _ = modelled_kwh(der, starts)
-        measured = None
-        if der.point_id is not None:
-            try:
-                frame = readings.point_series(session, der.point_id, starts[0].to_pydatetime(), end, "15min",
-                                              "kWh").frame
-                measured = frame.set_index("ts")["value"].reindex(starts)
-            except (NotFound, InvalidInput):
-                measured = None
+        model, _ = modelled_kwh(der, starts, session)
+        measured = _point_values(session, der.point_id, starts, "kWh")
         if measured is None or measured.isna().any():
             modelled.append(der.name)
         total += model if measured is None else measured.fillna(model)
