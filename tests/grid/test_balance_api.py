@@ -15,6 +15,7 @@ from sandan.core.auth.policy import Principal
 from sandan.core.tenancy import schemas as core_schemas
 from sandan.core.tenancy import service as core_service
 from sandan.core.tenancy.models import Carrier, Direction, PointKind
+from sandan.core.timeutil import day_type
 from sandan.db import Database
 from sandan.grid import schemas, service
 from sandan.grid.pv import pv_energy_kwh
@@ -152,3 +153,44 @@ def test_pv_model_reads_its_weather_points(setup: dict[str, Any], db: Database) 
     want = pv_energy_kwh(plant, DAY, weather=weather_from_ghi(plant, DAY, stored, pd.Series(28.0, index=DAY)))
     assert body["model_kwh"] == pytest.approx(want.sum(), abs=1e-2)
     assert 0.3 * setup["model"].sum() < body["model_kwh"] < 0.8 * setup["model"].sum()
+
+
+def test_forecasts_for_a_plant_and_a_company_with_their_accuracy(setup: dict[str, Any], db: Database) -> None:
+    """Two weeks of history (the plant at 90 % of clear sky, a flat 60 kWh demand on weekdays and
+    15 on weekends), then the forecast of the day after: both forecasts are exact here, so nMAE 0."""
+    a = setup["a"]
+    history = pd.date_range("2026-05-20T00:00+09:00", "2026-06-03T00:00+09:00", freq="15min",
+                            inclusive="left").tz_convert("UTC")
+    with db.session(principal=Principal.system("test")) as s:
+        der = service.get_der(s, setup["pv_id"])
+        pv = pv_energy_kwh(service.pv_plant(der), history) * 0.9
+        off = np.array([day_type(d) != "weekday" for d in history.tz_convert("Asia/Seoul").date])
+        demand = np.where(off, 15.0, 60.0)
+        ts = history.as_unit("s").asi8.tolist()
+        write_readings(s, pd.DataFrame({"point_id": der.point_id, "ts": ts, "value": pv.round(3).tolist()}))
+        write_readings(s, pd.DataFrame({"point_id": a.main_point_id, "ts": ts, "value": demand.tolist()}))
+    # 2026-06-04, Thursday: the DER's meter read 90 % of clear sky on 06-03 too (the fixture)
+    day = {"start": "2026-06-04T00:00:00+09:00", "end": "2026-06-05T00:00:00+09:00"}
+    pv_answer = setup["client"].get(f"/api/v1/ders/{setup['pv_id']}/forecast", params=day,
+                                    headers={"Authorization": f"Bearer {setup['tokens']['member']}"})
+    assert pv_answer.status_code == 200, pv_answer.text
+    body = pv_answer.json()
+    clear_day = pv_energy_kwh(service.pv_plant(der), DAY + pd.Timedelta(days=1))
+    # every day's clear-sky index was 0.9 (rounding to Wh aside): forecast = 0.9 × clear sky
+    assert sum(i["forecast_kwh"] for i in body["items"]) == pytest.approx(0.9 * clear_day.sum(), rel=1e-3)
+    assert body["accuracy"]["nmae"] is None  # nothing measured on that day yet
+    # demand: Thursday from the weekdays before it (60), nothing of the weekend's 15
+    demand_answer = setup["client"].get(f"/api/v1/grid/demand-forecast/company/{a.company_id}", params=day,
+                                        headers={"Authorization": f"Bearer {setup['tokens']['member']}"})
+    assert demand_answer.status_code == 200, demand_answer.text
+    assert {i["forecast_kwh"] for i in demand_answer.json()["items"]} == {60.0}
+    # 현충일 (Saturday 06-06) takes the Sunday/holiday days before it: 05-24 (Sun), 05-25 (substitute
+    # holiday), 05-31 (Sun) at 15 and 06-03 (election day) at 60 from the fixture -> the median of the
+    # last N of them, N as fitted
+    holiday = {"start": "2026-06-06T00:00:00+09:00", "end": "2026-06-07T00:00:00+09:00"}
+    holiday_answer = setup["client"].get(f"/api/v1/grid/demand-forecast/company/{a.company_id}", params=holiday,
+                                         headers={"Authorization": f"Bearer {setup['tokens']['member']}"}).json()
+    n = holiday_answer["model"]["days"]
+    assert {i["forecast_kwh"] for i in holiday_answer["items"]} == {float(np.median([15.0, 15.0, 15.0, 60.0][-n:]))}
+    other = {"Authorization": f"Bearer {setup['tokens']['other']}"}
+    assert setup["client"].get(f"/api/v1/ders/{setup['pv_id']}/forecast", params=day, headers=other).status_code == 404

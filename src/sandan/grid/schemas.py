@@ -232,3 +232,33 @@ class BalanceRead(BaseModel):
     days: list[RateRow]
     months: list[RateRow]
     items: list[BalanceInterval]
+
+
+class ForecastInterval(BaseModel):
+    ts: UtcDatetime
+    forecast_kwh: float | None
+    baseline_kwh: float | None
+    actual_kwh: float | None
+
+
+class ForecastAccuracy(BaseModel):
+    """Over the intervals measured so far: nMAE and bias relative to the actual total [-], the
+    baseline's nMAE, and the skill 1 - nMAE / nMAE_baseline [-]."""
+
+    nmae: float | None
+    bias: float | None
+    nmae_baseline: float | None
+    skill: float | None
+
+
+class ForecastRead(BaseModel):
+    """A day-ahead forecast per 15 minutes [kWh] beside its baseline and what was measured."""
+
+    der_id: int | None = None
+    kind: str | None = None
+    group_id: int | None = None
+    baseline: str
+    model: dict[str, Any]
+    accuracy: ForecastAccuracy
+    warnings: list[str]
+    items: list[ForecastInterval]

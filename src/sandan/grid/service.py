@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 from sqlalchemy import select
@@ -20,8 +21,10 @@ from sandan.core.tenancy.models import Company, Point, Site
 from sandan.core.timeutil import KST, now_utc
 from sandan.grid import schemas
 from sandan.grid.balance import BALANCE_COLUMNS, rates
+from sandan.grid.demand_forecast import DemandForecaster, yesterday_forecast
 from sandan.grid.dispatch import Battery, DispatchCase, DispatchInfeasible, dispatch
 from sandan.grid.ess_rules import soc_rule_for
+from sandan.grid.forecast import DayAheadPvForecaster, nmae, persistence_forecast
 from sandan.grid.models import Der, DerKind
 from sandan.grid.pv import PvPlant, pv_energy_kwh, weather_from_ghi
 from sandan.grid.tou import tou_price_krw_per_kwh
@@ -333,3 +336,88 @@ def _rate_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
              "self_consumption": None if pd.isna(r.self_consumption) else round(float(r.self_consumption), 4),
              "self_sufficiency": None if pd.isna(r.self_sufficiency) else round(float(r.self_sufficiency), 4)}
             for ts, r in table.iterrows()]
+
+
+# --- forecasts ---------------------------------------------------------------------------------
+
+#: History a forecast learns from [days before the forecast range].
+FORECAST_HISTORY_DAYS = 60
+
+
+def _accuracy(forecast: pd.Series, baseline: pd.Series, actual: pd.Series | None) -> dict[str, float | None]:
+    """nMAE and bias of ``forecast`` [-], and its skill against ``baseline`` (1 - nMAE ratio), over
+    the intervals measured so far (all None before anything was measured)."""
+    none: dict[str, float | None] = {"nmae": None, "bias": None, "nmae_baseline": None, "skill": None}
+    if actual is None or actual.dropna().sum() <= 0:
+        return none
+    both = pd.concat([forecast, baseline, actual], axis=1).dropna()
+    if both.empty or both.iloc[:, 2].sum() <= 0:
+        return none
+    total = float(both.iloc[:, 2].sum())
+    error, error_base = nmae(both.iloc[:, 0], both.iloc[:, 2]), nmae(both.iloc[:, 1], both.iloc[:, 2])
+    return {"nmae": round(error, 4), "bias": round(float((both.iloc[:, 0] - both.iloc[:, 2]).sum()) / total, 4),
+            "nmae_baseline": round(error_base, 4), "skill": round(1 - error / error_base, 4) if error_base else None}
+
+
+def _forecast_answer(starts: pd.DatetimeIndex, forecast: pd.Series, baseline: pd.Series, actual: pd.Series | None,
+                     baseline_name: str, model: dict[str, Any], warnings: list[str] | None = None) -> dict[str, Any]:
+    actual_values = [None] * len(starts) if actual is None else \
+        [None if pd.isna(v) else float(v) for v in actual.reindex(starts).to_numpy()]
+    return {"baseline": baseline_name, "model": model, "accuracy": _accuracy(forecast, baseline, actual),
+            "warnings": warnings or [],
+            "items": [{"ts": ts.to_pydatetime(), "forecast_kwh": None if pd.isna(f) else round(float(f), 4),
+                       "baseline_kwh": None if pd.isna(b) else round(float(b), 4), "actual_kwh": a}
+                      for ts, f, b, a in zip(starts, forecast.reindex(starts).to_numpy(),
+                                             baseline.reindex(starts).to_numpy(), actual_values, strict=True)]}
+
+
+def pv_forecast(session: Session, der_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Day-ahead forecast of a PV DER for the KST days of [start, end) from its meter's last 60 days
+    (clear-sky-index blend), beside clear-sky-index persistence and what was measured [kWh]."""
+    der = get_der(session, der_id)
+    if der.kind != DerKind.pv:
+        raise InvalidInput("day-ahead forecasts are made for PV plants", field="der_id")
+    starts = interval_starts(start, end)
+    history = interval_starts(starts[0] - pd.Timedelta(days=FORECAST_HISTORY_DAYS), starts[0],
+                              FORECAST_HISTORY_DAYS)
+    plant = pv_plant(der)
+    every = pd.DatetimeIndex(history.append(starts))
+    measured = _point_values(session, der.point_id, every, "kWh")
+    if measured is None or measured.loc[history].dropna().sum() <= 0:
+        empty = pd.Series(np.nan, index=starts)
+        return {"der_id": der.id, **_forecast_answer(
+            starts, empty, empty, measured.loc[starts] if measured is not None else None,
+            "clear-sky-index persistence", DayAheadPvForecaster().to_dict(),
+            ["the plant's meter has no readings in the 60 days before: nothing to learn from"])}
+    clear = pv_energy_kwh(plant, every)
+    past, past_clear = measured.loc[history].dropna(), clear.loc[history]
+    model = DayAheadPvForecaster().fit(past, past_clear.reindex(past.index))
+    # each forecast day learns from the days before it, the forecast range's measured days included
+    known = measured.dropna()
+    forecast = model.predict(known, clear.reindex(known.index), clear.loc[starts])
+    baseline = persistence_forecast(known, clear.reindex(known.index), clear.loc[starts])
+    return {"der_id": der.id, **_forecast_answer(starts, forecast, baseline, measured.loc[starts],
+                                                 "clear-sky-index persistence", model.to_dict())}
+
+
+def demand_forecast(session: Session, kind: str, group_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Day-ahead demand forecast of a company or complex for the KST days of [start, end) from its
+    last 60 days of consumption and the Korean calendar, beside "same time yesterday" and the actual [kWh]."""
+    readings.visible_group(session, kind, group_id)
+    starts = interval_starts(start, end)
+    lo = starts[0] - pd.Timedelta(days=FORECAST_HISTORY_DAYS)
+    hi = starts[-1] + pd.Timedelta("15min")
+    series = readings.group_series(session, kind, group_id, lo.to_pydatetime(), hi.to_pydatetime(),
+                                   resolution="15min", unit="kWh")
+    consumption = series.frame.set_index("ts")["value"]
+    past = consumption[consumption.index < starts[0]]
+    if past.sum() <= 0:
+        empty = pd.Series(np.nan, index=starts)
+        return {"kind": kind, "group_id": group_id, **_forecast_answer(
+            starts, empty, empty, consumption.reindex(starts), "same time yesterday", DemandForecaster().to_dict(),
+            ["no consumption measured in the 60 days before: nothing to learn from"])}
+    model = DemandForecaster().fit(past)
+    forecast = model.predict(consumption, starts)
+    baseline = yesterday_forecast(consumption, starts)
+    return {"kind": kind, "group_id": group_id, **_forecast_answer(
+        starts, forecast, baseline, consumption.reindex(starts), "same time yesterday", model.to_dict())}
