@@ -28,22 +28,28 @@ DAY = pd.date_range("2026-06-03T00:00+09:00", periods=96, freq="15min").tz_conve
 RANGE = {"start": "2026-06-03T00:00:00+09:00", "end": "2026-06-04T00:00:00+09:00"}
 
 
+def _metered_pv(s: Any, tenant: Any, code: str, name: str) -> Any:
+    """A 200 kWp PV plant of ``tenant`` with its own generation meter."""
+    meter = core_service.create_point(s, core_schemas.PointCreate(
+        site_id=tenant.site_id, code=code, name=name, quantity="active_energy", unit="kWh",
+        carrier=Carrier.electricity, kind=PointKind.interval, direction=Direction.generation))
+    return service.create_der(s, schemas.DerCreate(
+        site_id=tenant.site_id, point_id=meter.id, name=name, spec=schemas.PvSpec(
+            module_power_w=500, modules_per_string=20, strings=20, inverter_ac_kw=180, tilt_deg=25)))
+
+
 @pytest.fixture
 def setup(db: Database) -> dict[str, Any]:
     with db.session(principal=Principal.system("test")) as s:
         a, b = make_tenant(s, 1), make_tenant(s, 2)
-        pv_point = core_service.create_point(s, core_schemas.PointCreate(
-            site_id=a.site_id, code="c1.pv.kwh", name="태양광 발전량", quantity="active_energy", unit="kWh",
-            carrier=Carrier.electricity, kind=PointKind.interval, direction=Direction.generation))
-        pv = service.create_der(s, schemas.DerCreate(
-            site_id=a.site_id, point_id=pv_point.id, name="지붕 태양광", spec=schemas.PvSpec(
-                module_power_w=500, modules_per_string=20, strings=20, inverter_ac_kw=180, tilt_deg=25)))
+        pv = _metered_pv(s, a, "c1.pv.kwh", "지붕 태양광")
+        pv_point_id = pv.point_id
         service.create_der(s, schemas.DerCreate(site_id=a.site_id, name="ESS", spec=schemas.BatterySpec(
             energy_kwh=400, power_kw=100, soc_min_pct=10, soc_max_pct=90)))
         model = pv_energy_kwh(service.pv_plant(pv), DAY)
         ts = DAY.as_unit("s").asi8.tolist()
         # measured PV: 90 % of the clear-sky model; demand: a flat 60 kWh per 15 minutes (240 kW)
-        write_readings(s, pd.DataFrame({"point_id": pv_point.id, "ts": ts, "value": (model * 0.9).round(3).tolist()}))
+        write_readings(s, pd.DataFrame({"point_id": pv_point_id, "ts": ts, "value": (model * 0.9).round(3).tolist()}))
         write_readings(s, pd.DataFrame({"point_id": a.main_point_id, "ts": ts, "value": [60.0] * 96}))
         tokens = {"member": token_for(s, a, Role.company_member, "member@a.example.kr"),
                   "admin": token_for(s, a, Role.company_admin, "admin@a.example.kr"),
@@ -194,3 +200,23 @@ def test_forecasts_for_a_plant_and_a_company_with_their_accuracy(setup: dict[str
     assert {i["forecast_kwh"] for i in holiday_answer["items"]} == {float(np.median([15.0, 15.0, 15.0, 60.0][-n:]))}
     other = {"Authorization": f"Bearer {setup['tokens']['other']}"}
     assert setup["client"].get(f"/api/v1/ders/{setup['pv_id']}/forecast", params=day, headers=other).status_code == 404
+
+
+def test_an_outage_of_the_plant_is_an_alarm_with_its_lost_energy(setup: dict[str, Any], db: Database) -> None:
+    a = setup["a"]
+    outage = (pd.Timestamp("2026-06-03T10:00+09:00") <= DAY) & (pd.Timestamp("2026-06-03T12:00+09:00") > DAY)
+    with db.session(principal=Principal.system("test")) as s:
+        der = _metered_pv(s, a, "c1.pv2.kwh", "주차장 태양광")
+        # the meter follows the model but reads 0 from 10:00 to 12:00 KST (an outage)
+        values = np.where(outage, 0.0, setup["model"].to_numpy())
+        write_readings(s, pd.DataFrame({"point_id": der.point_id, "ts": DAY.as_unit("s").asi8.tolist(),
+                                        "value": values.round(4).tolist()}))
+        der_id = der.id
+    answer = _get(setup, f"/api/v1/ders/{der_id}/alarms")
+    assert answer.status_code == 200, answer.text
+    (alarm,) = answer.json()["alarms"]
+    assert alarm["code"] == "inverter_off"
+    # two empty intervals complete the evidence: 10:00 and 10:15, so the alarm comes with 10:15
+    assert pd.Timestamp(alarm["at"]) == pd.Timestamp("2026-06-03T10:15+09:00")
+    # lost: the model's energy of the eight dark intervals (10:00-12:00)
+    assert alarm["lost_kwh"] == pytest.approx(setup["model"][outage].sum(), abs=1e-2)

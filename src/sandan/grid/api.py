@@ -81,6 +81,14 @@ def pv_forecast(session: SessionDep, der_id: IdPath, start: dt.datetime, end: dt
     return service.pv_forecast(session, der_id, _aware(start), _aware(end))
 
 
+@router.get("/ders/{der_id}/alarms", response_model=schemas.AlarmsRead)
+def der_alarms(session: SessionDep, der_id: IdPath, start: dt.datetime, end: dt.datetime) -> Any:
+    """Alarms of a PV plant from its meter against its model: outages (nothing for 30 minutes while
+    output is expected) and, with measured weather, days more than 20 % below the model; each in
+    words with the lost kWh.  At most 31 days."""
+    return service.der_alarms(session, der_id, _aware(start), _aware(end))
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     """``value`` with its offset (naive means UTC), refused outside 1970 .. 2100."""
     aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)

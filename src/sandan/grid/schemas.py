@@ -262,3 +262,17 @@ class ForecastRead(BaseModel):
     accuracy: ForecastAccuracy
     warnings: list[str]
     items: list[ForecastInterval]
+
+
+class AlarmRead(BaseModel):
+    code: str = Field(description="inverter_off (an outage) or below_model")
+    subject: str
+    at: UtcDatetime = Field(description="start of the interval (or KST day) that completed the evidence")
+    message: str
+    lost_kwh: float | None
+
+
+class AlarmsRead(BaseModel):
+    der_id: int
+    alarms: list[AlarmRead]
+    warnings: list[str]

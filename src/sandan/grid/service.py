@@ -26,6 +26,7 @@ from sandan.grid.dispatch import Battery, DispatchCase, DispatchInfeasible, disp
 from sandan.grid.ess_rules import soc_rule_for
 from sandan.grid.forecast import DayAheadPvForecaster, nmae, persistence_forecast
 from sandan.grid.models import Der, DerKind
+from sandan.grid.monitoring import Alarm, inverters_off
 from sandan.grid.pv import PvPlant, pv_energy_kwh, weather_from_ghi
 from sandan.grid.tou import tou_price_krw_per_kwh
 from sandan.grid.waste_heat import waste_heat_energy_kwh
@@ -421,3 +422,39 @@ def demand_forecast(session: Session, kind: str, group_id: int, start: dt.dateti
     baseline = yesterday_forecast(consumption, starts)
     return {"kind": kind, "group_id": group_id, **_forecast_answer(
         starts, forecast, baseline, consumption.reindex(starts), "same time yesterday", model.to_dict())}
+
+
+# --- monitoring --------------------------------------------------------------------------------
+
+def der_alarms(session: Session, der_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Alarms of a PV DER over [start, end) from its meter against its model: an outage (nothing
+    delivered for 30 minutes while the model expects output) and, where its weather is measured,
+    days more than 20 % below the model.  Each alarm in words with the lost kWh."""
+    der = get_der(session, der_id)
+    starts = interval_starts(start, end)
+    alarms: list[Alarm] = []
+    warnings: list[str] = []
+    if der.kind != DerKind.pv:
+        warnings.append("alarms are computed for PV plants (battery and inverter codes need SunSpec points)")
+        return {"der_id": der.id, "alarms": [], "warnings": warnings}
+    measured = _point_values(session, der.point_id, starts, "kWh")
+    if measured is None or measured.isna().all():
+        return {"der_id": der.id, "alarms": [], "warnings": ["no meter readings in this period"]}
+    model, weather = modelled_kwh(der, starts, session)
+    name = der.name
+    seen = measured.notna()
+    alarms += inverters_off(pd.DataFrame({name: measured[seen]}), pd.DataFrame({name: model[seen]}))
+    if weather == "measured":
+        days = pd.DatetimeIndex(starts).tz_convert(KST).normalize()
+        daily = pd.DataFrame({"measured": measured.groupby(days).sum(min_count=1), "model": model.groupby(days).sum()})
+        for day, row in daily.iterrows():
+            if row.model > 0 and pd.notna(row.measured) and row.measured < 0.8 * row.model:
+                alarms.append(Alarm("below_model", name, pd.Timestamp(str(day)),
+                                    f"{name} delivered {row.measured:.1f} kWh against {row.model:.1f} kWh "
+                                    "modelled from its measured weather: check strings, soiling and inverter alarms",
+                                    lost_kwh=float(row.model - row.measured)))
+    else:
+        warnings.append("no measured weather: only outages are judged against the clear-sky model")
+    return {"der_id": der.id, "warnings": warnings,
+            "alarms": [{"code": a.code, "subject": a.subject, "at": a.at.to_pydatetime(), "message": a.message,
+                        "lost_kwh": None if a.lost_kwh is None else round(a.lost_kwh, 3)} for a in alarms]}
