@@ -73,6 +73,22 @@ def der_model(session: SessionDep, der_id: IdPath, start: dt.datetime, end: dt.d
     return service.der_model(session, der_id, _aware(start), _aware(end))
 
 
+@router.get("/ders/{der_id}/forecast", response_model=schemas.ForecastRead)
+def pv_forecast(session: SessionDep, der_id: IdPath, start: dt.datetime, end: dt.datetime) -> Any:
+    """Day-ahead forecast of a PV plant per 15 minutes from its meter's last 60 days (clear-sky-index
+    blend of persistence and a recent median), beside clear-sky-index persistence and the measured
+    output, with nMAE, bias and skill over what was measured.  At most 31 days."""
+    return service.pv_forecast(session, der_id, _aware(start), _aware(end))
+
+
+@router.get("/ders/{der_id}/alarms", response_model=schemas.AlarmsRead)
+def der_alarms(session: SessionDep, der_id: IdPath, start: dt.datetime, end: dt.datetime) -> Any:
+    """Alarms of a PV plant from its meter against its model: outages (nothing for 30 minutes while
+    output is expected) and, with measured weather, days more than 20 % below the model; each in
+    words with the lost kWh.  At most 31 days."""
+    return service.der_alarms(session, der_id, _aware(start), _aware(end))
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     """``value`` with its offset (naive means UTC), refused outside 1970 .. 2100."""
     aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -92,3 +108,12 @@ def balance(session: SessionDep, kind: Literal["complex", "company"], group_id: 
     balance is for the platform, its operator and its auditors.  At most 31 days."""
     return service.complex_balance(session, kind, group_id, _aware(start), _aware(end),
                                    import_limit_kw=import_limit_kw)
+
+
+@router.get("/grid/demand-forecast/{kind}/{group_id}", response_model=schemas.ForecastRead)
+def demand_forecast(session: SessionDep, kind: Literal["complex", "company"], group_id: IdPath, start: dt.datetime,
+                    end: dt.datetime) -> Any:
+    """Day-ahead demand forecast per 15 minutes from the last 60 days of consumption and the Korean
+    calendar (same slot, same day type), beside "same time yesterday" and the actual, with nMAE,
+    bias and skill.  A complex's forecast is for the platform, its operator and its auditors."""
+    return service.demand_forecast(session, kind, group_id, _aware(start), _aware(end))

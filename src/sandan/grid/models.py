@@ -59,5 +59,7 @@ class Der(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: points of on-site weather the models read (``ghi_point_id``, ``temp_air_point_id``)
+    weather: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now_utc, onupdate=now_utc)

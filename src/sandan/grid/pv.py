@@ -92,6 +92,29 @@ def clear_sky_weather(plant: PvPlant, times: pd.DatetimeIndex) -> pd.DataFrame:
     return weather
 
 
+def weather_from_ghi(plant: PvPlant, starts: pd.DatetimeIndex, ghi_w_m2: pd.Series,
+                     temp_air_degc: pd.Series | None = None, freq: str = "15min") -> pd.DataFrame:
+    """Weather for :func:`pv_energy_kwh` from measured GHI [W m-2] (interval means on ``starts``):
+    DNI and DHI by the Erbs decomposition at each interval's middle; air temperature [degC] where
+    measured, else 20 degC; wind 1 m/s.  Intervals without GHI take the clear-sky values."""
+    middles = starts + pd.Timedelta(freq) / 2
+    with quiet_pvlib():
+        zenith = plant.location().get_solarposition(middles)["zenith"].to_numpy()
+    clear = clear_sky_weather(plant, middles).set_axis(starts)
+    ghi = ghi_w_m2.reindex(starts).clip(lower=0)
+    with quiet_pvlib():
+        parts = pvlib.irradiance.erbs(ghi.fillna(0.0).to_numpy(), zenith, middles)
+    measured = ghi.notna().to_numpy()
+    weather = pd.DataFrame({
+        "ghi": np.where(measured, ghi.fillna(0.0).to_numpy(), clear["ghi"].to_numpy()),
+        "dni": np.where(measured, np.asarray(parts["dni"], dtype=float), clear["dni"].to_numpy()),
+        "dhi": np.where(measured, np.asarray(parts["dhi"], dtype=float), clear["dhi"].to_numpy()),
+        "temp_air": 20.0, "wind_speed": 1.0}, index=starts)
+    if temp_air_degc is not None:
+        weather["temp_air"] = temp_air_degc.reindex(starts).fillna(20.0).to_numpy()
+    return weather
+
+
 def pv_power_w(plant: PvPlant, weather: pd.DataFrame) -> pd.DataFrame:
     """AC and DC power [W] at the times of ``weather`` (a tz-aware index), via ModelChain.with_pvwatts.
 

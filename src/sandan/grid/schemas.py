@@ -111,6 +111,13 @@ class BatterySpec(WriteModel):
 
 Spec = Annotated[PvSpec | WindSpec | WasteHeatSpec | BatterySpec, Field(discriminator="kind")]
 
+class WeatherPoints(WriteModel):
+    """On-site weather the models read: points of the owner or a weather station the caller sees."""
+
+    ghi_point_id: RowId | None = Field(None, description="global horizontal irradiance point [W/m2]")
+    temp_air_point_id: RowId | None = Field(None, description="air temperature point [degC]")
+
+
 _PV_EXAMPLE: dict[str, Any] = {
     "kind": "pv", "mounting": "rooftop", "module_power_w": 500, "modules_per_string": 20, "strings": 10,
     "inverters": 1, "inverter_ac_kw": 90, "tilt_deg": 25, "azimuth_deg": 180}
@@ -130,6 +137,7 @@ class DerCreate(WriteModel):
     commissioned_on: dt.date | None = Field(None, ge=dt.date(1950, 1, 1), le=dt.date(2100, 1, 1))
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    weather: WeatherPoints | None = None
     spec: Spec
 
 
@@ -145,6 +153,7 @@ class DerUpdate(WriteModel):
     commissioned_on: dt.date | None = Field(None, ge=dt.date(1950, 1, 1), le=dt.date(2100, 1, 1))
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    weather: WeatherPoints | None = None
     spec: Spec | None = None
 
 
@@ -162,6 +171,7 @@ class DerRead(BaseModel):
     commissioned_on: dt.date | None
     lat: float | None
     lon: float | None
+    weather: dict[str, Any]
     spec: dict[str, Any]
 
 
@@ -222,3 +232,47 @@ class BalanceRead(BaseModel):
     days: list[RateRow]
     months: list[RateRow]
     items: list[BalanceInterval]
+
+
+class ForecastInterval(BaseModel):
+    ts: UtcDatetime
+    forecast_kwh: float | None
+    baseline_kwh: float | None
+    actual_kwh: float | None
+
+
+class ForecastAccuracy(BaseModel):
+    """Over the intervals measured so far: nMAE and bias relative to the actual total [-], the
+    baseline's nMAE, and the skill 1 - nMAE / nMAE_baseline [-]."""
+
+    nmae: float | None
+    bias: float | None
+    nmae_baseline: float | None
+    skill: float | None
+
+
+class ForecastRead(BaseModel):
+    """A day-ahead forecast per 15 minutes [kWh] beside its baseline and what was measured."""
+
+    der_id: int | None = None
+    kind: str | None = None
+    group_id: int | None = None
+    baseline: str
+    model: dict[str, Any]
+    accuracy: ForecastAccuracy
+    warnings: list[str]
+    items: list[ForecastInterval]
+
+
+class AlarmRead(BaseModel):
+    code: str = Field(description="inverter_off (an outage) or below_model")
+    subject: str
+    at: UtcDatetime = Field(description="start of the interval (or KST day) that completed the evidence")
+    message: str
+    lost_kwh: float | None
+
+
+class AlarmsRead(BaseModel):
+    der_id: int
+    alarms: list[AlarmRead]
+    warnings: list[str]
