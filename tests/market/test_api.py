@@ -208,3 +208,9 @@ def test_direct_ppa_drafted_signed_by_both_and_active(world: World) -> None:
     body = assert_problem(world.client.post(f"{API}/ppas", headers=world.as_("company_admin"),
                                             json=_ppa_body(world, brn_c, 1200)), 422)
     assert body["field"] == "buyer_brn"
+    # The market page lists B's contracts for B's admin: its own offer and the two bought from A.
+    page_b = world.client.get(f"/complexes/{world.complexes['GY']}/market", headers=b_admin).text
+    assert f'data-ppa="{contract["id"]}"' in page_b
+    assert "발효" in page_b
+    assert "구매자" in page_b
+    assert "seller_capacity" in page_b
