@@ -214,3 +214,23 @@ def test_direct_ppa_drafted_signed_by_both_and_active(world: World) -> None:
     assert "발효" in page_b
     assert "구매자" in page_b
     assert "seller_capacity" in page_b
+
+
+def test_demo_market_is_set_up_filled_and_cleared_once(world: World) -> None:
+    import datetime as dt
+
+    from sandan.core.timeutil import KST, to_epoch_s
+    from sandan.demo.market import load_market
+
+    end_s = to_epoch_s(dt.datetime(2026, 3, 2, 18, tzinfo=KST))
+    with world.db.session() as s:
+        system(s)
+        assert load_market(s, world.complexes["GY"], end_s) > 0
+        assert load_market(s, world.complexes["GY"], end_s) == 0  # a second load adds nothing
+    runs = world.client.get(f"{API}/complexes/{world.complexes['GY']}/market/runs", params={"market_day": DAY},
+                            headers=world.as_("company_member")).json()
+    assert len(runs) == 1
+    assert runs[0]["orders"] > 0
+    trades = world.client.get(f"{API}/companies/{world.tenants['A'].company_id}/market/trades",
+                              params={"market_day": DAY}, headers=world.as_("company_member")).json()
+    assert trades["items"], "company A (a seller on feeder 1) trades in the demo"
