@@ -16,6 +16,7 @@ from sandan.core.auth.models import OrgKind, Role
 from sandan.core.errors import DomainError
 from sandan.devices.cli import app as simulate_app
 from sandan.gateway.cli import app as gateway_app
+from sandan.grid.market.cli import app as market_app
 from sandan.ingest.mqtt.cli import mqtt_command
 
 app = typer.Typer(help="sandan — smart green industrial complex platform", no_args_is_help=True)
@@ -29,6 +30,7 @@ app.add_typer(gateway_app, name="gateway")
 app.add_typer(simulate_app, name="simulate")
 ingest_app = typer.Typer(help="Ways in for readings: services that receive telemetry", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(market_app, name="market")
 ingest_app.command("mqtt")(mqtt_command)
 console = Console()
 
