@@ -17,6 +17,7 @@ from sandan.core.auth.models import OrgKind, Role
 from sandan.core.errors import DomainError
 from sandan.devices.cli import app as simulate_app
 from sandan.gateway.cli import app as gateway_app
+from sandan.grid.market.cli import app as market_app
 from sandan.ingest.mqtt.cli import mqtt_command
 from sandan.programs.cli import app as programs_app
 
@@ -32,6 +33,7 @@ app.add_typer(simulate_app, name="simulate")
 ingest_app = typer.Typer(help="Ways in for readings: services that receive telemetry", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(programs_app, name="programs")
+app.add_typer(market_app, name="market")
 ingest_app.command("mqtt")(mqtt_command)
 app.add_typer(mrv_app, name="mrv")
 console = Console()

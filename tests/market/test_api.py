@@ -208,3 +208,29 @@ def test_direct_ppa_drafted_signed_by_both_and_active(world: World) -> None:
     body = assert_problem(world.client.post(f"{API}/ppas", headers=world.as_("company_admin"),
                                             json=_ppa_body(world, brn_c, 1200)), 422)
     assert body["field"] == "buyer_brn"
+    # The market page lists B's contracts for B's admin: its own offer and the two bought from A.
+    page_b = world.client.get(f"/complexes/{world.complexes['GY']}/market", headers=b_admin).text
+    assert f'data-ppa="{contract["id"]}"' in page_b
+    assert "발효" in page_b
+    assert "구매자" in page_b
+    assert "seller_capacity" in page_b
+
+
+def test_demo_market_is_set_up_filled_and_cleared_once(world: World) -> None:
+    import datetime as dt
+
+    from sandan.core.timeutil import KST, to_epoch_s
+    from sandan.demo.market import load_market
+
+    end_s = to_epoch_s(dt.datetime(2026, 3, 2, 18, tzinfo=KST))
+    with world.db.session() as s:
+        system(s)
+        assert load_market(s, world.complexes["GY"], end_s) > 0
+        assert load_market(s, world.complexes["GY"], end_s) == 0  # a second load adds nothing
+    runs = world.client.get(f"{API}/complexes/{world.complexes['GY']}/market/runs", params={"market_day": DAY},
+                            headers=world.as_("company_member")).json()
+    assert len(runs) == 1
+    assert runs[0]["orders"] > 0
+    trades = world.client.get(f"{API}/companies/{world.tenants['A'].company_id}/market/trades",
+                              params={"market_day": DAY}, headers=world.as_("company_member")).json()
+    assert trades["items"], "company A (a seller on feeder 1) trades in the demo"

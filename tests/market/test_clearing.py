@@ -265,7 +265,7 @@ def check_invariants(book: OrderBook, net: Network, grid: GridPrices, bat: Batte
         assert (rent["exact_krw"] <= tol * 100).all()  # the pool keeps rent, never pays it
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_clearing_invariants(case: tuple[OrderBook, Network, GridPrices, Battery | None, int]) -> None:
     book, net, grid, bat, intervals = case

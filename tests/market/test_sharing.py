@@ -59,7 +59,7 @@ recipients = st.lists(st.builds(Recipient, company_id=st.integers(1, 10**6), roo
                                 distance_m=st.floats(0, 5000), workers=st.integers(0, 300)), min_size=1, max_size=30)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(0, 10**12), recipients, st.lists(st.floats(0.01, 1), min_size=4, max_size=4))
 def test_amounts_sum_exactly_to_the_distributable_revenue(total: int, people: list[Recipient],
                                                            raw: list[float]) -> None:

@@ -41,6 +41,7 @@ from sandan.core.timeutil import now_utc, to_epoch_s
 from sandan.db import Database
 from sandan.demo.carbon import load_carbon_demo
 from sandan.demo.grid import load_grid
+from sandan.demo.market import load_market
 from sandan.demo.profiles import shift_year_to, synthetic_values
 from sandan.demo.programs import load_programs_demo
 from sandan.demo.tenants import DEMO_SEED, TenantSpec, make_tenants
@@ -312,6 +313,8 @@ def load_demo(db: Database, *, tenants: int = 40, days: int = 90, now_s: int | N
                 report.users_created += 1
         load_carbon_demo(s, steel_id, now_s)
         report.users.extend(load_programs_demo(s, steel_id))
+    with db.session(principal=principal) as s:
+        load_market(s, complex_id, end_s)
     report.seconds = time.perf_counter() - started
     return report
 

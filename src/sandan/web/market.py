@@ -27,6 +27,9 @@ router = APIRouter(include_in_schema=False)
 
 SIDE_LABELS = {"buy": N_("Bought"), "sell": N_("Sold")}
 RUN_LABELS = {"day_ahead": N_("Day-ahead clearing"), "intraday": N_("Intraday re-clearing")}
+PPA_STATUS = {"draft": N_("Draft"), "signed": N_("Signed by both"), "active": N_("Active"), "ended": N_("Ended")}
+PPA_ROLE = {"seller": N_("Seller"), "buyer": N_("Buyer")}
+PPA_PRICE = {"fixed": N_("Fixed {price} KRW/kWh"), "smp_indexed": N_("SMP + {price} KRW/kWh")}
 
 
 def _market_href(viewer: Viewer) -> str | None:
@@ -56,7 +59,14 @@ def market_page(request: Request, complex_id: int, day: str | None = Query(None,
                 for b in service.order_book_summary(ctx.session, complex_id, market_day)]
         company = ctx.viewer.home_company_id if ctx.viewer.home_company_id else None
         trades = []
+        ppas: list[dict[str, object]] = []
         if company is not None:
+            for c in service.company_ppas(ctx.session, company):
+                role = PPA_ROLE["seller"] if c.company_id == company else PPA_ROLE["buyer"]
+                price = PPA_PRICE[c.terms["price_type"]]
+                ppas.append({"id": c.id, "title": c.title, "terms": c.terms, "role": ctx.tr(role),
+                             "findings": [f["code"] for f in c.findings], "status": ctx.tr(PPA_STATUS[c.status]),
+                             "price": ctx.tr(price, price=c.terms["price_krw_per_kwh"])})
             trades = [{"order_id": t.order_id, "start": _quarter(market_day, t.interval), "side": t.side,
                        "energy_kwh": t.energy_kwh, "price_krw_per_kwh": t.price_krw_per_kwh, "pays_won": t.pays_won}
                       for t in service.company_trades(ctx.session, company, market_day)]
@@ -64,6 +74,6 @@ def market_page(request: Request, complex_id: int, day: str | None = Query(None,
             "market/market.html", header_complex=header, day=market_day, prices=prices,
             feeders=list(range(1, len(config.network.feeder_capacity_kw) + 1)),
             runs=service.list_runs(ctx.session, complex_id, market_day), book=book, company=company,
-            trades=trades, total_won=sum(t["pays_won"] for t in trades),
+            trades=trades, ppas=ppas, total_won=sum(t["pays_won"] for t in trades),
             side_labels={k: ctx.tr(v) for k, v in SIDE_LABELS.items()},
             run_labels={k: ctx.tr(v) for k, v in RUN_LABELS.items()})
