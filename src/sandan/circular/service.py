@@ -276,11 +276,11 @@ def run_matching(session: Session, complex_id: int, params: MatchingRun) -> dict
         demands = demands.assign(capacity=demands["capacity"] - demands["stream_id"].map(used).fillna(0.0))
         offers, demands = offers[offers["quantity"] > 0], demands[demands["capacity"] > 0]
         found = matching.candidates(offers, demands, permit_frame, feedback=feedback, excluded=excluded,
-                                    carbon_price_krw_per_tco2=params.carbon_price_krw_per_tco2,
-                                    max_per_offer=params.max_per_offer)
+                                    carbon_price_krw_per_tco2=params.carbon_price_krw_per_tco2)
         best = optimise.solve(found.arcs)
         baseline = optimise.greedy(found.arcs)
-        assigned = best.arcs[best.arcs["quantity"] > 1e-6]
+        rows = np.flatnonzero(best.arcs["quantity"].to_numpy() > 1e-6)
+        assigned = found.detail(rows).assign(quantity=best.arcs["quantity"].to_numpy()[rows])
         stream_by_id = {s.id: s for s in streams}
         created = 0
         for arc in assigned.to_dict("records"):
