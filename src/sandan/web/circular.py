@@ -33,6 +33,8 @@ router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"existing": N_("Existing"), "proposed": N_("Proposed"), "accepted": N_("Accepted")}
 DECISION_LABELS = {"pending": N_("Pending"), "accepted": N_("Accepted"), "rejected": N_("Rejected"),
                    "introduce": N_("Introduction requested")}
+#: Colour of each status on the map (SVG presentation attributes: the stylesheet has no map rules).
+STATUS_COLOURS = {"existing": "#6b7280", "proposed": "#d97706", "accepted": "#059669"}
 MAP_W, MAP_H, MAP_PAD = 720, 480, 30
 MAX_STROKE = 10.0
 
@@ -96,7 +98,7 @@ def symbiosis_page(request: Request, complex_id: int, status: str | None = Query
         shown = [f for f in every if (not status or f["status"] == status)
                  and (not material or f["material"] == material)]
         return ctx.render("circular/symbiosis.html", header_complex=header, flows=shown,
-                          drawing=symbiosis_drawing(shown), statuses=STATUS_LABELS, materials=materials,
+                          drawing=symbiosis_drawing(shown), statuses=STATUS_LABELS, colours=STATUS_COLOURS, materials=materials,
                           status=status or "", material=material or "",
                           tonnes=sum(f["quantity_per_month"] for f in shown if f["unit"] == "t"))
 
