@@ -89,7 +89,7 @@ def create_stream(session: Session, company_id: int, data: StreamCreate) -> Stre
     """Validate against the reference tables, derive the EU code and hazard, store."""
     company = _company(session, company_id)
     unit = UNIT_OF_KIND.get(data.kind, "t")
-    if data.unit != unit:
+    if data.direction == Direction.out and data.unit != unit:
         raise InvalidInput(f"a {data.kind} stream is measured in {unit}, not {data.unit}", field="unit")
     if data.direction == Direction.out and data.kind == StreamKind.raw_material:
         raise InvalidInput("a raw material is an incoming stream (direction 'in')", field="kind")

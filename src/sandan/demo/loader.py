@@ -39,6 +39,7 @@ from sandan.core.tenancy import schemas, service
 from sandan.core.tenancy.models import AssetLevel, Carrier, Company, Complex, Direction, Point, PointKind, SizeClass
 from sandan.core.timeutil import now_utc, to_epoch_s
 from sandan.db import Database
+from sandan.demo.circular import load_circular
 from sandan.demo.profiles import shift_year_to, synthetic_values
 from sandan.demo.tenants import DEMO_SEED, TenantSpec, make_tenants
 from sandan.ingest.service import ImportOptions, ImportSummary, prepare_import, store_import
@@ -306,6 +307,8 @@ def load_demo(db: Database, *, tenants: int = 40, days: int = 90, now_s: int | N
                 create_user_with_role(s, user.email, user.name, user.password, user.role,
                                       company_id=where.get("company_id"), complex_id=where.get("complex_id"))
                 report.users_created += 1
+    with db.session(principal=principal) as s:
+        load_circular(s, complex_id)
     report.seconds = time.perf_counter() - started
     return report
 

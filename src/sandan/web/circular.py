@@ -98,7 +98,8 @@ def symbiosis_page(request: Request, complex_id: int, status: str | None = Query
         shown = [f for f in every if (not status or f["status"] == status)
                  and (not material or f["material"] == material)]
         return ctx.render("circular/symbiosis.html", header_complex=header, flows=shown,
-                          drawing=symbiosis_drawing(shown), statuses=STATUS_LABELS, colours=STATUS_COLOURS, materials=materials,
+                          drawing=symbiosis_drawing(shown), statuses=STATUS_LABELS, colours=STATUS_COLOURS,
+                          materials=materials,
                           status=status or "", material=material or "",
                           tonnes=sum(f["quantity_per_month"] for f in shown if f["unit"] == "t"))
 
