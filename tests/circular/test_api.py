@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from sandan.circular.models import Recommendation, Stream
@@ -213,3 +214,34 @@ def test_a_hazardous_stream_is_recommended_only_once_the_receiver_holds_the_perm
                                ).scalars())
     assert {(r.company_id, r.quantity_per_month) for r in sides} == {
         (world.tenants["A"].company_id, 12.0), (company_b, 12.0)}
+
+
+def test_pages_draw_the_flows_and_keep_the_counterpart_anonymous(world: World) -> None:
+    admin_b = admin_of(world, "B")
+    post_stream(world, "A", world.as_("company_admin"), **SLAG)
+    post_stream(world, "B", admin_b, **CLINKER)
+    run(world)
+    gy = world.complexes["GY"]
+    korean = world.client.get(f"/circular/complexes/{gy}", headers=world.as_("complex_operator"))
+    assert korean.status_code == 200, korean.text
+    assert "공생 지도" in korean.text
+    assert korean.text.count('class="flow flow-proposed"') == 1  # one arrow, A → B, both ends visible
+    world.client.cookies.set("sandan_lang", "en")
+    try:
+        english = world.client.get(f"/circular/complexes/{gy}?status=accepted", headers=world.as_("complex_operator"))
+        assert "Symbiosis map" in english.text
+        assert 'class="flow flow-proposed"' not in english.text  # filtered out
+        mine = world.client.get(f"/circular/companies/{world.tenants['A'].company_id}",
+                                headers=world.as_("company_admin"))
+        assert mine.status_code == 200, mine.text
+        assert "60.0 t/month of iron and steel slag" in mine.text
+        with world.db.session() as s:
+            system(s)
+            name_b = s.get(Company, world.tenants["B"].company_id).name  # type: ignore[union-attr]
+        assert name_b not in mine.text
+        # pages answer HTML error pages, not problem+json: ask past the API client's check
+        foreign = TestClient.request(world.client, "GET", f"/circular/companies/{world.tenants['B'].company_id}",
+                                     headers=world.as_("company_admin"))
+        assert foreign.status_code == 404
+    finally:
+        world.client.cookies.delete("sandan_lang")

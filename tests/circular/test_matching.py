@@ -43,8 +43,10 @@ def permit(pid: int, company: int, prefix: str, hazardous: bool = False, capacit
 
 def run(offers: list[dict[str, Any]], demands: list[dict[str, Any]], permits: list[dict[str, Any]] | None = None,
         **kw: Any) -> matching.Candidates:
-    return matching.candidates(pd.DataFrame(offers), pd.DataFrame(demands),
-                               pd.DataFrame(permits or [], columns=list(matching.PERMIT_COLUMNS)), **kw)
+    """The candidates with every column of every pair (``detail``) as ``arcs``."""
+    found = matching.candidates(pd.DataFrame(offers), pd.DataFrame(demands),
+                                pd.DataFrame(permits or [], columns=list(matching.PERMIT_COLUMNS)), **kw)
+    return matching.Candidates(found.detail(), found.removed)
 
 
 def test_value_and_co2_of_a_substitution_worked_by_hand() -> None:

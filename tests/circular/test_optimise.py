@@ -38,6 +38,7 @@ def test_greedy_is_wrong_where_the_best_pair_takes_another_offers_only_receiver(
     assert best.status == "Optimal"
 
 
+
 def test_quantities_are_split_where_an_offer_is_larger_than_any_receiver() -> None:
     # 100 t offered; R1 takes 30 t at 50 ₩/t, R2 takes 50 t at 40 ₩/t: 30 × 50 + 50 × 40 = 3,500 ₩, 20 t left
     best = optimise.solve(arcs([(1, 1, 50.0), (1, 2, 40.0)], {1: 100}, {1: 30, 2: 50}))
@@ -56,6 +57,19 @@ def test_a_permits_monthly_capacity_binds_across_offers() -> None:
     assert best.objective_krw == pytest.approx(850)
     assert optimise.greedy(instance).objective_krw == pytest.approx(850)
     assert optimise.solve_dense_linprog(instance) == pytest.approx(850, rel=1e-7)
+
+
+def test_pricing_rounds_reach_the_optimum_of_all_arcs() -> None:
+    # 30 offers × 20 receivers, every pair an arc with a random value: starting from the best arc of
+    # each stream, the duals must price the missing arcs in over several rounds
+    rng = np.random.default_rng(3)
+    rows = [(o, d, float(rng.integers(1, 100))) for o in range(1, 31) for d in range(1, 21)]
+    instance = arcs(rows, {o: float(rng.integers(1, 20)) for o in range(1, 31)},
+                    {d: float(rng.integers(5, 30)) for d in range(1, 21)})
+    priced = optimise.solve(instance, initial_per_stream=1)
+    assert priced.rounds > 1
+    assert priced.columns < len(instance)
+    assert priced.objective_krw == pytest.approx(optimise.solve_dense_linprog(instance), rel=1e-9)
 
 
 def test_an_empty_instance_assigns_nothing() -> None:
@@ -80,7 +94,9 @@ def instances(draw: st.DrawFn) -> pd.DataFrame:
 @settings(max_examples=60, deadline=None)
 @given(instances())
 def test_assignment_respects_quantities_and_equals_an_independent_lp(instance: pd.DataFrame) -> None:
-    best = optimise.solve(instance)
+    # one arc per stream to start with: the pricing rounds must find the rest
+    best = optimise.solve(instance, initial_per_stream=1)
+    assert best.warnings == []
     x = best.arcs
     tol = 1e-6
     assert (x["quantity"] >= -tol).all()

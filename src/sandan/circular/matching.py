@@ -22,7 +22,7 @@ Glossary: ``quantity`` [unit/month] offered, ``capacity`` [unit/month] a receive
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,10 +55,18 @@ PERMIT_COLUMNS = ("permit_id", "company_id", "code_prefix", "hazardous", "capaci
 
 @dataclass
 class Candidates:
-    """Feasible pairs with their economics and score, and what the filters removed (warnings as data)."""
+    """Feasible pairs (lean, for the optimiser), what the filters removed (warnings as data), and
+    :meth:`detail`: the economics, permit and score of chosen rows (by position in ``arcs``)."""
 
     arcs: pd.DataFrame
     removed: dict[str, int] = field(default_factory=dict)
+    _detail: Callable[[np.ndarray | None], pd.DataFrame] | None = None
+
+    def detail(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """Every column of the rows at positions ``rows`` of ``arcs`` (all rows if None)."""
+        if self._detail is None:
+            return self.arcs
+        return self._detail(rows)
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
@@ -85,74 +93,120 @@ def check_same_complex(offers: pd.DataFrame, demands: pd.DataFrame) -> int:
     return int(next(iter(complexes))) if complexes else 0
 
 
-def _offer_keys(offers: pd.DataFrame) -> pd.DataFrame:
-    coded = offers[offers["code"].notna()]
-    by_group = pd.DataFrame({"offer": coded.index, "key": "g:" + coded["code"].str[:5]})
-    by_class = pd.DataFrame({"offer": coded.index, "key": "c:" + coded["code"].str[:2]})
-    codeless = offers[offers["code"].isna()]
-    by_kind = pd.DataFrame({"offer": codeless.index, "key": "k:" + codeless["kind"]})
-    subs = offers["substitutes"].dropna()
-    by_material = pd.DataFrame({"offer": subs.index, "key": "m:" + subs})
-    return pd.concat([by_group, by_class, by_kind, by_material], ignore_index=True)
+_GROUP, _CLASS, _KIND, _MATERIAL = 0, 1, 2, 3  # how an offer's key was formed
 
 
-def _demand_keys(demands: pd.DataFrame) -> pd.DataFrame:
-    rows: list[tuple[int, str, str]] = []
-    for idx, accepts, substitutes in zip(demands.index, demands["accepts"], demands["substitutes"], strict=True):
-        for accepted in accepts or ():
+def _tail(code: Any) -> int:
+    """The last pair of a code as a number (``51-03-01`` → 1, ``51-03-00`` → 0), -1 without a code."""
+    return int(code[6:8]) if isinstance(code, str) and len(code) == 8 else -1
+
+
+def _join(left_keys: np.ndarray, right_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (i, j) of every pair with ``left_keys[i] == right_keys[j]`` (an equi-join in numpy)."""
+    order = np.argsort(right_keys, kind="stable")
+    sorted_keys = right_keys[order]
+    lo = np.searchsorted(sorted_keys, left_keys, "left")
+    hi = np.searchsorted(sorted_keys, left_keys, "right")
+    counts = hi - lo
+    left = np.repeat(np.arange(len(left_keys)), counts)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    right = order[np.arange(int(counts.sum())) - starts + np.repeat(lo, counts)]
+    return left, right
+
+
+def _compatible_pairs(offers: pd.DataFrame, demands: pd.DataFrame, offer_material: list[str | None]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(offer row, demand row, compatibility, tree distance) of every compatible pair, the best way
+    each pair is compatible; distance -1 marks a declared substitution."""
+    o_rows: list[tuple[int, str, int, int]] = []  # offer row, key, key type, tail
+    for i, (code, kind, material) in enumerate(zip(offers["code"], offers["kind"], offer_material, strict=True)):
+        if isinstance(code, str):
+            o_rows.append((i, "g:" + code[:5], _GROUP, _tail(code)))
+            o_rows.append((i, "c:" + code[:2], _CLASS, _tail(code)))
+        else:
+            o_rows.append((i, "k:" + str(kind), _KIND, -1))
+        if material:
+            o_rows.append((i, "m:" + material, _MATERIAL, -1))
+    d_rows: list[tuple[int, str, int]] = []  # demand row, key, accepted tail
+    for j, (accepts, substitutes) in enumerate(zip(demands["accepts"], demands["substitutes"], strict=True)):
+        for accepted in accepts if accepts is not None else ():
             if accepted in reference.CODELESS_KINDS:
-                rows.append((idx, "k:" + accepted, accepted))
+                d_rows.append((j, "k:" + accepted, -1))
             elif accepted.endswith("-00-00"):
-                rows.append((idx, "c:" + accepted[:2], accepted))
+                d_rows.append((j, "c:" + accepted[:2], -1))
             else:
-                rows.append((idx, "g:" + accepted[:5], accepted))
+                d_rows.append((j, "g:" + accepted[:5], _tail(accepted)))
         if isinstance(substitutes, str) and substitutes:
-            rows.append((idx, "m:" + substitutes, ""))
-    return pd.DataFrame(rows, columns=["demand", "key", "accepted"])
+            d_rows.append((j, "m:" + substitutes, -1))
+    if not o_rows or not d_rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    keys, _ = pd.factorize(pd.Series([r[1] for r in o_rows] + [r[1] for r in d_rows]))
+    o_key, d_key = keys[:len(o_rows)], keys[len(o_rows):]
+    left, right = _join(o_key, d_key)
+    if not len(left):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    o_row = np.array([r[0] for r in o_rows])[left]
+    o_type = np.array([r[2] for r in o_rows])[left]
+    o_tail = np.array([r[3] for r in o_rows])[left]
+    d_row = np.array([r[0] for r in d_rows])[right]
+    d_tail = np.array([r[2] for r in d_rows])[right]
+    exact = (o_type == _CLASS) | (o_type == _KIND) | (d_tail == 0) | (d_tail == o_tail)
+    substitution = o_type == _MATERIAL
+    distance = np.where(substitution, -1, np.where(exact, 0, 1))
+    compat = np.where(substitution, COMPAT_SUBSTITUTION,
+                      np.where(exact, COMPAT_BY_DISTANCE[0], COMPAT_BY_DISTANCE[1]))
+    pair = o_row.astype(np.int64) * max(len(demands), 1) + d_row
+    order = np.lexsort((-compat, pair))
+    first = np.r_[True, pair[order][1:] != pair[order][:-1]]
+    best = order[first]
+    return o_row[best], d_row[best], compat[best], distance[best]
 
 
-def _compatibility(offers: pd.DataFrame, demands: pd.DataFrame) -> pd.DataFrame:
-    """(offer, demand, compatibility, distance) for every compatible pair; distance -1 = substitution."""
-    pairs = _offer_keys(offers).merge(_demand_keys(demands), on="key")
-    if pairs.empty:
-        return pd.DataFrame({"offer": [], "demand": [], "compatibility": [], "tree_distance": []})
-    kind = pairs["key"].str[0]
-    code = offers["code"].to_numpy()[pairs["offer"].to_numpy()] if len(offers) else np.array([])
-    code = pd.Series(code, index=pairs.index).fillna("")
-    accepted_tail = pairs["accepted"].str[6:]
-    exact = (kind == "c") | (kind == "k") | (accepted_tail == "00") | (accepted_tail == code.str[6:])
-    distance = np.where(kind == "m", -1, np.where(exact, 0, 1))
-    compat = np.where(kind == "m", COMPAT_SUBSTITUTION,
-                      np.where(distance == 0, COMPAT_BY_DISTANCE[0], COMPAT_BY_DISTANCE[1]))
-    pairs = pairs.assign(compatibility=compat, tree_distance=distance)
-    best = pairs.sort_values("compatibility", ascending=False).drop_duplicates(["offer", "demand"])
-    return best[["offer", "demand", "compatibility", "tree_distance"]].reset_index(drop=True)
+def _permit_table(permits: pd.DataFrame, receivers: np.ndarray, code_names: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (receiver company, offered code): the covering permit's id, hazardous flag and capacity.
+
+    A hazardous permit covers everything a non-hazardous one does, so it is preferred; then the
+    most specific (``51-03-01`` over ``51-03-00`` over ``51-00-00``)."""
+    shape = (len(receivers), len(code_names))
+    ids, hazardous, capacity = np.full(shape, np.nan), np.zeros(shape, bool), np.full(shape, np.nan)
+    priority = np.full(shape, -1)
+    row_of = {int(c): i for i, c in enumerate(receivers)}
+    covered: dict[str, np.ndarray] = {}
+    for pid, company, code_prefix, haz, cap in zip(permits["permit_id"], permits["company_id"],
+                                                   permits["code_prefix"], permits["hazardous"], permits["capacity"],
+                                                   strict=True):
+        r = row_of.get(int(company))
+        if r is None:
+            continue
+        prefix = _prefix(str(code_prefix))
+        if prefix not in covered:
+            covered[prefix] = np.flatnonzero(np.char.startswith(code_names.astype(str), prefix)) \
+                if len(code_names) else np.zeros(0, dtype=np.int64)
+        cols = covered[prefix]
+        rank = int(bool(haz)) * 10 + len(prefix)
+        better = cols[priority[r, cols] < rank]
+        priority[r, better] = rank
+        ids[r, better] = float(pid)
+        hazardous[r, better] = bool(haz)
+        capacity[r, better] = np.nan if cap is None or pd.isna(cap) else float(cap)
+    return ids, hazardous, capacity
 
 
-def _permits(pairs: pd.DataFrame, permits: pd.DataFrame) -> pd.DataFrame:
-    """For each pair the receiver's most specific permit covering the offer's code (NaN if none)."""
-    pairs = pairs.assign(permit_id=np.nan, permit_hazardous=False, permit_capacity=np.nan)
-    if permits.empty or pairs.empty:
-        return pairs
-    table = permits.assign(prefix=permits["code_prefix"].map(_prefix))
-    code = pairs["code"].fillna("")
-    found = []
-    for length in (2, 5, 8):
-        keyed = pd.DataFrame({"row": pairs.index, "company_id": pairs["receiver_company_id"].to_numpy(),
-                              "prefix": code.str[:length].to_numpy()})
-        keyed = keyed[code.str.len().to_numpy() >= length]
-        found.append(keyed.merge(table[table["prefix"].str.len() == length], on=["company_id", "prefix"])
-                     .assign(length=length))
-    covering = pd.concat(found, ignore_index=True)
-    if covering.empty:
-        return pairs
-    # a hazardous permit covers all a non-hazardous one does: prefer it, then the most specific
-    best = covering.sort_values(["hazardous", "length"], ascending=[False, False]).drop_duplicates("row")
-    rows = best["row"].to_numpy()
-    pairs.loc[rows, "permit_id"] = best["permit_id"].to_numpy(dtype=float)
-    pairs.loc[rows, "permit_hazardous"] = best["hazardous"].to_numpy(dtype=bool)
-    pairs.loc[rows, "permit_capacity"] = best["capacity"].to_numpy(dtype=float)
-    return pairs
+def _spec_failures(offers: pd.DataFrame, demands: pd.DataFrame, oi: np.ndarray, di: np.ndarray) -> np.ndarray:
+    """Per pair: whether a limit of the receiver is not met (or not declared) by the offer's specs."""
+    fails = np.zeros(len(oi), bool)
+    names = sorted({name for limits in demands["limits"] if limits for name in limits})
+    for name in names:
+        value = np.array([float(s.get(name, np.nan)) if s else np.nan for s in offers["specs"]])
+        low = np.array([float(lim.get(name, {}).get("min", np.nan)) if lim else np.nan for lim in demands["limits"]])
+        high = np.array([float(lim.get(name, {}).get("max", np.nan)) if lim else np.nan for lim in demands["limits"]])
+        limited = np.array([bool(lim) and name in lim for lim in demands["limits"]])
+        v = value[oi]
+        fails |= limited[di] & (np.isnan(v) | (v > high[di]) | (v < low[di]))
+    return fails
 
 
 def specs_within(specs: Mapping[str, float] | None, limits: Mapping[str, Mapping[str, float]] | None) -> str | None:
@@ -176,131 +230,158 @@ def _exchange_allowed(code: Any) -> bool:
     return row.exchange_allowed if row is not None else True
 
 
-def _factor(key: str | None, attr: str) -> float:
-    factor = reference.factors().get(key or "")
-    return float(getattr(factor, attr)) if factor is not None else 0.0
+def _factors(keys: Any, attr: str) -> np.ndarray:
+    """A factor attribute per key (0 for a missing or unknown key)."""
+    table = reference.factors()
+    return np.array([float(getattr(table[k], attr)) if isinstance(k, str) and k in table else 0.0 for k in keys])
 
 
 def candidates(offers: pd.DataFrame, demands: pd.DataFrame, permits: pd.DataFrame | None = None, *,
                feedback: pd.DataFrame | None = None, excluded: set[tuple[int, int]] | None = None,
-               carbon_price_krw_per_tco2: float = 0.0, max_per_offer: int | None = 30) -> Candidates:
+               carbon_price_krw_per_tco2: float = 0.0) -> Candidates:
     """Feasible, scored pairs of ``offers`` × ``demands`` (columns: ``OFFER_COLUMNS``, ``DEMAND_COLUMNS``).
 
     ``permits`` has ``PERMIT_COLUMNS``; ``feedback`` has ``receiver_company_id``, ``group``, ``weight``
     (a multiplier ≤ 1 per receiver and code group, from earlier rejections); ``excluded`` holds
     ``(offer stream_id, demand stream_id)`` pairs that were rejected and are never proposed again.
     ``carbon_price_krw_per_tco2`` [KRW/tCO2e] adds CO2 avoided to the objective.
-    Returns the arcs (one row per pair) with ``value_krw_per_unit``, ``co2_kg_per_unit``,
-    ``objective_krw_per_unit`` (value + carbon price × CO2, times the feedback weight) and ``score``.
+    Returns every feasible pair with a positive objective as a lean ``arcs`` frame (what the
+    optimiser needs: stream ids, quantity, capacity, permit, value, CO2, and
+    ``objective_krw_per_unit`` = value + carbon price × CO2, times the feedback weight);
+    :meth:`Candidates.detail` adds the economics, permit and score of chosen rows.
+    Every filter runs on integer arrays over the pairs (20,000 streams give millions of pairs).
     """
     check_same_complex(offers, demands)
-    removed: dict[str, int] = {}
-    offers = offers.reset_index(drop=True).copy()
-    demands = demands.reset_index(drop=True)
-    subs = [reference.substitution_for(c if isinstance(c, str) else None, k)
+    offers, demands = offers.reset_index(drop=True), demands.reset_index(drop=True)
+    permits = permits if permits is not None else pd.DataFrame(columns=list(PERMIT_COLUMNS))
+    subs = [reference.substitution_for(c if isinstance(c, str) else None, str(k))
             for c, k in zip(offers["code"], offers["kind"], strict=True)]
-    offers["substitutes"] = [s.material if s else None for s in subs]
-    offers["ratio"] = [s.ratio if s else 1.0 for s in subs]
-    offers["exchange_allowed"] = [_exchange_allowed(c) for c in offers["code"]]
-    compat = _compatibility(offers, demands)
-    o = offers.iloc[compat["offer"].to_numpy()].reset_index(drop=True)
-    d = demands.iloc[compat["demand"].to_numpy()].reset_index(drop=True)
-    pairs = pd.DataFrame({
-        "offer_stream_id": o["stream_id"].to_numpy(), "demand_stream_id": d["stream_id"].to_numpy(),
-        "supplier_company_id": o["company_id"].to_numpy(), "receiver_company_id": d["company_id"].to_numpy(),
-        "kind": o["kind"].to_numpy(), "code": o["code"].to_numpy(), "hazardous": o["hazardous"].to_numpy(dtype=bool),
-        "unit": o["unit"].to_numpy(), "demand_unit": d["unit"].to_numpy(),
-        "offer_quantity": o["quantity"].to_numpy(dtype=float), "capacity": d["capacity"].to_numpy(dtype=float),
-        "variability_pct": o["variability_pct"].to_numpy(dtype=float),
-        "exchange_allowed": o["exchange_allowed"].to_numpy(dtype=bool),
-        "compatibility": compat["compatibility"].to_numpy(), "tree_distance": compat["tree_distance"].to_numpy(),
-        "material": d["substitutes"].to_numpy(), "offer_material": o["substitutes"].to_numpy(),
-        "ratio": o["ratio"].to_numpy(dtype=float),
-        "treatment": o["treatment"].to_numpy(),
-        "treatment_cost_krw_per_unit": o["treatment_cost_krw_per_unit"].to_numpy(dtype=float),
-        "virgin_price_krw_per_unit": d["virgin_price_krw_per_unit"].to_numpy(dtype=float),
-        "processing_cost_krw_per_unit": d["processing_cost_krw_per_unit"].to_numpy(dtype=float),
-        "distance_km": haversine_km(o["lat"].to_numpy(dtype=float), o["lon"].to_numpy(dtype=float),
-                                    d["lat"].to_numpy(dtype=float), d["lon"].to_numpy(dtype=float)) * DETOUR,
-    })
-    pairs["_offer"], pairs["_demand"] = compat["offer"].to_numpy(), compat["demand"].to_numpy()
+    offer_material = [s.material if s else None for s in subs]
+    oi, di, compat, distance = _compatible_pairs(offers, demands, offer_material)
+    removed: dict[str, int] = {}
 
-    def drop(mask: Any, reason: str) -> None:
-        nonlocal pairs
-        count = int(np.count_nonzero(mask))
+    # per-stream arrays, gathered per pair below
+    o_company = offers["company_id"].to_numpy(dtype=np.int64)
+    d_company = demands["company_id"].to_numpy(dtype=np.int64)
+    o_unit, d_unit = offers["unit"].to_numpy(dtype=object), demands["unit"].to_numpy(dtype=object)
+    o_allowed = np.array([_exchange_allowed(c) for c in offers["code"]], dtype=bool)
+    o_hazardous = offers["hazardous"].to_numpy(dtype=bool)
+    o_coded = np.array([isinstance(c, str) for c in offers["code"]], dtype=bool)
+    o_waste = (offers["kind"] == "waste").to_numpy()
+    code_ids, code_names = pd.factorize(offers["code"].where(o_coded, None))
+    receivers = np.unique(d_company)
+    d_receiver = np.searchsorted(receivers, d_company)
+    permit_id, permit_hazardous, permit_capacity = _permit_table(permits, receivers, np.asarray(code_names))
+
+    def keep(mask: np.ndarray, reason: str) -> None:
+        nonlocal oi, di, compat, distance
+        count = int(np.count_nonzero(~mask))
         if count:
             removed[reason] = removed.get(reason, 0) + count
-            pairs = pairs[~np.asarray(mask)].reset_index(drop=True)
+            oi, di, compat, distance = oi[mask], di[mask], compat[mask], distance[mask]
 
-    drop(pairs["supplier_company_id"] == pairs["receiver_company_id"], "same_company")
-    drop(pairs["unit"] != pairs["demand_unit"], "unit")
-    drop(~pairs["exchange_allowed"], "legal")
+    keep(o_company[oi] != d_company[di], "same_company")
+    units, _ = pd.factorize(np.concatenate([o_unit, d_unit]))
+    keep(units[:len(o_unit)][oi] == units[len(o_unit):][di], "unit")
+    keep(o_allowed[oi], "legal")
     if excluded:
-        keys = set(excluded)
-        drop(np.fromiter(((a, b) in keys for a, b in zip(pairs["offer_stream_id"], pairs["demand_stream_id"],
-                                                           strict=True)), bool, len(pairs)), "rejected_before")
-    permits = permits if permits is not None else pd.DataFrame(columns=list(PERMIT_COLUMNS))
-    pairs = _permits(pairs, permits)
-    drop(pairs["hazardous"] & ~pairs["permit_hazardous"].astype(bool), "hazard_permit")
-    drop(pairs["code"].notna() & (pairs["kind"] == "waste") & pairs["permit_id"].isna(), "permit")
-    limited = demands["limits"].map(bool).to_numpy()[pairs["_demand"].to_numpy()] if len(pairs) else np.array([])
-    if len(pairs) and limited.any():
-        specs = offers["specs"].to_numpy()
-        limits = demands["limits"].to_numpy()
-        fails = np.zeros(len(pairs), bool)
-        offer_rows, demand_rows = pairs["_offer"].to_numpy(dtype=int), pairs["_demand"].to_numpy(dtype=int)
-        for row in np.flatnonzero(limited):
-            fails[row] = specs_within(specs[offer_rows[row]], limits[demand_rows[row]]) is not None
-        drop(fails, "specs")
+        sid_o, sid_d = offers["stream_id"].to_numpy(dtype=np.int64), demands["stream_id"].to_numpy(dtype=np.int64)
+        scale = int(max(sid_d.max(initial=0), max((b for _, b in excluded), default=0))) + 1
+        gone = np.array([a * scale + b for a, b in excluded], dtype=np.int64)
+        keep(~np.isin(sid_o[oi] * scale + sid_d[di], gone), "rejected_before")
 
-    transport = pairs["unit"].map(TRANSPORT_BY_UNIT)
-    krw_km = transport.map(lambda k: _factor(k, "price_krw_per_unit")).astype(float)
-    kg_km = transport.map(lambda k: _factor(k, "kgco2e_per_unit")).astype(float)
-    virgin_kg = pairs["material"].map(lambda k: _factor(k, "kgco2e_per_unit")).astype(float)
-    disposal_kg = pairs["treatment"].map(lambda k: _factor(k, "kgco2e_per_unit")).astype(float)
+    def permit_of(o: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The receiver's covering permit per pair: id (NaN if none), hazardous, capacity (NaN if none)."""
+        code = code_ids[o]
+        if not permit_id.size:
+            return np.full(len(o), np.nan), np.zeros(len(o), bool), np.full(len(o), np.nan)
+        cell = (d_receiver[d], np.where(code >= 0, code, 0))
+        coded = code >= 0
+        return (np.where(coded, permit_id[cell], np.nan), coded & permit_hazardous[cell],
+                np.where(coded, permit_capacity[cell], np.nan))
+
+    held, held_hazardous, _ = permit_of(oi, di)
+    no_hazard_permit = o_hazardous[oi] & ~held_hazardous
+    no_permit = o_coded[oi] & o_waste[oi] & np.isnan(held)
+    keep(~no_hazard_permit, "hazard_permit")
+    keep(~no_permit[~no_hazard_permit], "permit")
+    keep(~_spec_failures(offers, demands, oi, di), "specs")
+
+    # economics per unit
+    lat_o, lon_o = offers["lat"].to_numpy(dtype=float), offers["lon"].to_numpy(dtype=float)
+    lat_d, lon_d = demands["lat"].to_numpy(dtype=float), demands["lon"].to_numpy(dtype=float)
+    km = haversine_km(lat_o[oi], lon_o[oi], lat_d[di], lon_d[di]) * DETOUR
+    transport = [TRANSPORT_BY_UNIT.get(str(u)) for u in o_unit]
+    krw_km, kg_km = _factors(transport, "price_krw_per_unit"), _factors(transport, "kgco2e_per_unit")
+    disposal_kg = _factors(offers["treatment"], "kgco2e_per_unit")
+    virgin_kg = _factors(demands["substitutes"], "kgco2e_per_unit")
+    d_material = demands["substitutes"].to_numpy(dtype=object)
+    o_ratio = np.array([s.ratio if s else 1.0 for s in subs])
+    o_material = np.array(offer_material, dtype=object)
     # a pair found by code acceptance (not substitution) replaces the receiver's material one for one
-    ratio = np.where(pairs["offer_material"] == pairs["material"], pairs["ratio"], 1.0)
-    pairs["ratio"] = ratio
-    pairs["transport_krw_per_unit"] = pairs["distance_km"] * krw_km
-    pairs["avoided_virgin_krw_per_unit"] = ratio * pairs["virgin_price_krw_per_unit"]
-    pairs["value_krw_per_unit"] = (pairs["treatment_cost_krw_per_unit"] + pairs["avoided_virgin_krw_per_unit"]
-                                   - pairs["transport_krw_per_unit"] - pairs["processing_cost_krw_per_unit"])
-    pairs["transport_kg_per_unit"] = pairs["distance_km"] * kg_km
-    pairs["avoided_virgin_kg_per_unit"] = ratio * virgin_kg
-    pairs["avoided_disposal_kg_per_unit"] = disposal_kg
-    pairs["co2_kg_per_unit"] = virgin_kg * ratio + disposal_kg - pairs["transport_kg_per_unit"]
+    ratio = np.where(o_material[oi] == d_material[di], o_ratio[oi], 1.0)
+    treatment_cost = offers["treatment_cost_krw_per_unit"].to_numpy(dtype=float)[oi]
+    price = demands["virgin_price_krw_per_unit"].to_numpy(dtype=float)[di]
+    processing = demands["processing_cost_krw_per_unit"].to_numpy(dtype=float)[di]
+    transport_krw = km * krw_km[oi]
+    value = treatment_cost + ratio * price - transport_krw - processing
+    transport_kg = km * kg_km[oi]
+    co2 = ratio * virgin_kg[di] + disposal_kg[oi] - transport_kg
 
-    group = pairs["code"].fillna(pairs["kind"]).astype(str).str[:5]
-    weight = np.ones(len(pairs))
-    if feedback is not None and len(feedback) and len(pairs):
-        lookup = {(int(c), str(g)): float(w) for c, g, w in zip(feedback["receiver_company_id"], feedback["group"],
-                                                                 feedback["weight"], strict=True)}
-        weight = np.array([lookup.get((int(c), g), 1.0) for c, g in zip(pairs["receiver_company_id"], group,
-                                                                        strict=True)])
-    pairs["feedback_weight"] = weight
-    pairs["objective_krw_per_unit"] = (pairs["value_krw_per_unit"]
-                                       + carbon_price_krw_per_tco2 * pairs["co2_kg_per_unit"] / 1000.0) * weight
-    drop(pairs["objective_krw_per_unit"] <= 0, "no_net_value")
+    weight = np.ones(len(oi))
+    if feedback is not None and len(feedback) and len(oi):
+        group = np.array([str(c)[:5] if isinstance(c, str) else str(k)[:5]
+                          for c, k in zip(offers["code"], offers["kind"], strict=True)], dtype=object)
+        for company, grp, w in zip(feedback["receiver_company_id"], feedback["group"], feedback["weight"],
+                                   strict=True):
+            weight[(d_company[di] == int(company)) & (group[oi] == str(grp))] *= float(w)
+    objective = (value + carbon_price_krw_per_tco2 * co2 / 1000.0) * weight
+    positive = objective > 0
+    if not positive.all():
+        removed["no_net_value"] = removed.get("no_net_value", 0) + int(np.count_nonzero(~positive))
+    sel = np.flatnonzero(positive)
+    o, d = oi[sel], di[sel]
+    p_id, _, p_cap = permit_of(o, d)
+    arcs = pd.DataFrame({
+        "offer_stream_id": offers["stream_id"].to_numpy()[o], "demand_stream_id": demands["stream_id"].to_numpy()[d],
+        "offer_quantity": offers["quantity"].to_numpy(dtype=float)[o],
+        "capacity": demands["capacity"].to_numpy(dtype=float)[d], "permit_id": p_id, "permit_capacity": p_cap,
+        "objective_krw_per_unit": objective[sel], "value_krw_per_unit": value[sel], "co2_kg_per_unit": co2[sel]})
+    def detail(rows: np.ndarray | None = None) -> pd.DataFrame:
+        pick = np.arange(len(sel)) if rows is None else np.asarray(rows, dtype=np.int64)
+        s_ = sel[pick]
+        o_, d_ = oi[s_], di[s_]
+        out = arcs.iloc[pick].reset_index(drop=True)
+        _, p_haz, _ = permit_of(o_, d_)
+        quantity, capacity = out["offer_quantity"].to_numpy(), out["capacity"].to_numpy()
+        extra = pd.DataFrame({
+            "supplier_company_id": o_company[o_], "receiver_company_id": d_company[d_],
+            "kind": offers["kind"].to_numpy(dtype=object)[o_], "code": offers["code"].to_numpy(dtype=object)[o_],
+            "hazardous": o_hazardous[o_], "unit": o_unit[o_],
+            "variability_pct": offers["variability_pct"].to_numpy(dtype=float)[o_],
+            "compatibility": compat[s_], "tree_distance": distance[s_], "material": d_material[d_],
+            "ratio": ratio[s_], "treatment": offers["treatment"].to_numpy(dtype=object)[o_],
+            "treatment_cost_krw_per_unit": treatment_cost[s_], "virgin_price_krw_per_unit": price[s_],
+            "processing_cost_krw_per_unit": processing[s_], "distance_km": km[s_], "permit_hazardous": p_haz,
+            "transport_krw_per_unit": transport_krw[s_], "avoided_virgin_krw_per_unit": ratio[s_] * price[s_],
+            "transport_kg_per_unit": transport_kg[s_], "avoided_virgin_kg_per_unit": ratio[s_] * virgin_kg[d_],
+            "avoided_disposal_kg_per_unit": disposal_kg[o_], "feedback_weight": weight[s_]})
+        out = pd.concat([out, extra], axis=1)
+        high = np.maximum(quantity, capacity)
+        parts = {
+            "compatibility": compat[s_],
+            "quantity_fit": np.divide(np.minimum(quantity, capacity), high, out=np.zeros(len(s_)), where=high > 0),
+            "distance": 1.0 - np.minimum(km[s_], DISTANCE_SCALE_KM) / DISTANCE_SCALE_KM,
+            "value": np.clip(value[s_], 0, None) / (np.clip(value[s_], 0, None) + VALUE_HALF_KRW_PER_UNIT),
+            "co2": np.clip(co2[s_], 0, None) / (np.clip(co2[s_], 0, None) + CO2_HALF_KG_PER_UNIT)}
+        score = np.zeros(len(s_))
+        for name, w in WEIGHTS.items():
+            out[f"score_{name}"] = parts[name] * w
+            score += parts[name] * w
+        out["score"] = score * weight[s_]
+        return out
 
-    low, high = np.minimum(pairs["offer_quantity"], pairs["capacity"]), np.maximum(pairs["offer_quantity"],
-                                                                                    pairs["capacity"])
-    parts = pd.DataFrame({
-        "compatibility": pairs["compatibility"],
-        "quantity_fit": np.where(high > 0, low / np.where(high > 0, high, 1), 0.0),
-        "distance": 1.0 - np.minimum(pairs["distance_km"], DISTANCE_SCALE_KM) / DISTANCE_SCALE_KM,
-        "value": np.clip(pairs["value_krw_per_unit"], 0, None)
-        / (np.clip(pairs["value_krw_per_unit"], 0, None) + VALUE_HALF_KRW_PER_UNIT),
-        "co2": np.clip(pairs["co2_kg_per_unit"], 0, None)
-        / (np.clip(pairs["co2_kg_per_unit"], 0, None) + CO2_HALF_KG_PER_UNIT),
-    })
-    for name, w in WEIGHTS.items():
-        pairs[f"score_{name}"] = parts[name] * w
-    pairs["score"] = parts.mul(pd.Series(WEIGHTS)).sum(axis=1) * weight
-    if max_per_offer is not None and len(pairs):
-        pairs = (pairs.sort_values(["offer_stream_id", "objective_krw_per_unit"], ascending=[True, False])
-                 .groupby("offer_stream_id", sort=False).head(max_per_offer))
-    arcs = pairs.drop(columns=["_offer", "_demand", "demand_unit", "exchange_allowed", "offer_material"])
-    return Candidates(arcs.reset_index(drop=True), removed)
+    return Candidates(arcs, removed, detail)
 
 
 def explain(arc: Mapping[str, Any], quantity: float) -> str:

@@ -37,42 +37,8 @@ class Assignment:
     co2_kg: float
     status: str
     warnings: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class _Model:
-    n: int
-    rows_upper: list[np.ndarray] = field(default_factory=list)
-    row_of_arc: list[np.ndarray] = field(default_factory=list)  # one row index per arc (or -1) per block
-    names: list[str] = field(default_factory=list)
-    offset: int = 0
-
-
-def _add_block(model: _Model, name: str, keys: pd.Series, upper: pd.Series) -> None:
-    """One constraint per distinct key: the arcs sharing it sum to at most ``upper`` of that key."""
-    valid = keys.notna().to_numpy()
-    codes, uniques = pd.factorize(keys[valid], sort=True)
-    rows = np.full(model.n, -1, dtype=np.int64)
-    rows[valid] = codes + model.offset
-    caps = upper[valid].groupby(codes).first().to_numpy(dtype=float) if valid.any() else np.array([])
-    model.rows_upper.append(np.where(np.isnan(caps), INF, caps))
-    model.row_of_arc.append(rows)
-    model.names.extend(f"{name}[{u}]" for u in uniques)
-    model.offset += len(uniques)
-
-
-def add_offer_constraints(model: _Model, arcs: pd.DataFrame) -> None:
-    _add_block(model, "offer", arcs["offer_stream_id"], arcs["offer_quantity"])
-
-
-def add_capacity_constraints(model: _Model, arcs: pd.DataFrame) -> None:
-    _add_block(model, "capacity", arcs["demand_stream_id"], arcs["capacity"])
-
-
-def add_permit_constraints(model: _Model, arcs: pd.DataFrame) -> None:
-    if "permit_id" not in arcs or "permit_capacity" not in arcs:
-        return
-    _add_block(model, "permit", arcs["permit_id"].where(arcs["permit_capacity"].notna()), arcs["permit_capacity"])
+    rounds: int = 0   # column-generation rounds (LP solves)
+    columns: int = 0  # arcs that entered the LP
 
 
 def _totals(arcs: pd.DataFrame, x: np.ndarray, status: str, warnings: list[dict[str, Any]]) -> Assignment:
@@ -82,70 +48,156 @@ def _totals(arcs: pd.DataFrame, x: np.ndarray, status: str, warnings: list[dict[
                       status, warnings)
 
 
-def solve(arcs: pd.DataFrame) -> Assignment:
-    """Assign quantities over ``arcs`` maximising the objective, with HiGHS (dual simplex)."""
+def _rows(arcs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row of each arc in the offer, capacity and permit blocks (-1: no permit row), and the row bounds.
+
+    * ``add_offer_constraints``     one row per offered stream: Σ x ≤ quantity
+    * ``add_capacity_constraints``  one row per wanted stream:  Σ x ≤ capacity
+    * ``add_permit_constraints``    one row per permit with a capacity: Σ x ≤ capacity_p
+    """
+    offer_row, offers = pd.factorize(arcs["offer_stream_id"], sort=True)
+    demand_row, demands = pd.factorize(arcs["demand_stream_id"], sort=True)
+    capped = arcs["permit_capacity"].notna().to_numpy() if "permit_capacity" in arcs else np.zeros(len(arcs), bool)
+    permit_row = np.full(len(arcs), -1, dtype=np.int64)
+    permit_upper = np.zeros(0)
+    if capped.any():
+        codes, _ = pd.factorize(arcs["permit_id"].to_numpy()[capped], sort=True)
+        permit_row[capped] = codes + len(offers) + len(demands)
+        permit_upper = (pd.Series(arcs["permit_capacity"].to_numpy()[capped]).groupby(codes).first()
+                        .to_numpy(dtype=float))
+    upper = np.concatenate([
+        pd.Series(arcs["offer_quantity"].to_numpy(dtype=float)).groupby(offer_row).first().to_numpy(),
+        pd.Series(arcs["capacity"].to_numpy(dtype=float)).groupby(demand_row).first().to_numpy(),
+        permit_upper])
+    return offer_row, demand_row + len(offers), permit_row, upper
+
+
+def _columns(offer_row: np.ndarray, demand_row: np.ndarray, permit_row: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise (CSC) entries of some arcs: each arc is 1 in its offer, capacity and permit rows."""
+    has_permit = permit_row >= 0
+    counts = 2 + has_permit.astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    index = np.stack([offer_row, demand_row, np.where(has_permit, permit_row, -1)], axis=1).ravel()
+    index = index[index >= 0].astype(np.int32)
+    return start, index, np.ones(len(index))
+
+
+def _initial(arcs: pd.DataFrame, per_stream: int) -> np.ndarray:
+    """The ``per_stream`` best arcs of each offer and of each wanted stream (positions in ``arcs``)."""
+    objective = arcs["objective_krw_per_unit"].to_numpy()
+    chosen = np.zeros(len(arcs), bool)
+    for column in ("offer_stream_id", "demand_stream_id"):
+        group = arcs[column].to_numpy()
+        order = np.lexsort((-objective, group))
+        g = group[order]
+        starts = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        chosen[order[rank < per_stream]] = True
+    return np.flatnonzero(chosen)
+
+
+def _best_per_stream(candidates: np.ndarray, score: np.ndarray, offer_row: np.ndarray, demand_row: np.ndarray
+                     ) -> np.ndarray:
+    """Of ``candidates`` (arc positions), the one of highest ``score`` per offer and per wanted stream."""
+    if not len(candidates):
+        return candidates
+    chosen: set[int] = set()
+    for rows in (offer_row, demand_row):
+        order = candidates[np.lexsort((-score[candidates], rows[candidates]))]
+        first = np.r_[True, rows[order][1:] != rows[order][:-1]]
+        chosen.update(order[first].tolist())
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def solve(arcs: pd.DataFrame, *, initial_per_stream: int = 2, max_rounds: int = 50) -> Assignment:
+    """Assign quantities over ``arcs`` maximising the objective: HiGHS with column generation.
+
+    Millions of candidate pairs do not fit one LP in seconds, but few of them carry flow.  Start from
+    the ``initial_per_stream`` best arcs of every offer and every wanted stream; solve; price every
+    arc with the duals (reduced cost = objective − dual of its offer row − of its capacity row − of
+    its permit row); add the arcs with a positive reduced cost (the best per offer and per wanted
+    stream) and re-solve
+    from the last basis.  When no arc prices positive the LP over *all* arcs is solved to
+    optimality (LP duality), which the tests check against an independent formulation.
+    """
     n = len(arcs)
     if n == 0:
         return _totals(arcs, np.zeros(0), "empty", [])
-    model = _Model(n)
-    add_offer_constraints(model, arcs)
-    add_capacity_constraints(model, arcs)
-    add_permit_constraints(model, arcs)
-    rows = np.stack(model.row_of_arc, axis=1)  # n × blocks, -1 where an arc is in no row of a block
-    counts = (rows >= 0).sum(axis=1)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, model.offset
-    lp.col_cost_ = arcs["objective_krw_per_unit"].to_numpy(dtype=float)
-    lp.col_lower_ = np.zeros(n)
-    lp.col_upper_ = np.full(n, INF)
-    lp.row_lower_ = np.full(model.offset, -INF)
-    lp.row_upper_ = np.concatenate(model.rows_upper)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    lp.a_matrix_.index_ = rows[rows >= 0].astype(np.int32)  # row-major over arcs: column by column
-    lp.a_matrix_.value_ = np.ones(int(counts.sum()))
+    offer_row, demand_row, permit_row, upper = _rows(arcs)
+    objective = arcs["objective_krw_per_unit"].to_numpy(dtype=float)
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = 0, len(upper)
+    lp.row_lower_, lp.row_upper_ = np.full(len(upper), -INF), upper
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.zeros(1, dtype=np.int32)
     highs.passModel(lp)
-    highs.run()
-    status = highs.modelStatusToString(highs.getModelStatus())
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return _totals(arcs, np.zeros(n), status, [{"code": "solver", "message": f"HiGHS stopped: {status}",
-                                                    "data": {}}])
-    x = np.clip(np.asarray(highs.getSolution().col_value, dtype=float), 0.0, None)
-    return _totals(arcs, x, status, [])
+    in_model = np.zeros(n, bool)
+    columns: list[np.ndarray] = []
+    new = _initial(arcs, initial_per_stream)
+    status, rounds = "", 0
+    while len(new):
+        rounds += 1
+        start, index, value = _columns(offer_row[new], demand_row[new], permit_row[new])
+        highs.addCols(len(new), objective[new], np.zeros(len(new)), np.full(len(new), INF), len(index),
+                      start[:-1], index, value)
+        in_model[new] = True
+        columns.append(new)
+        highs.run()
+        status = highs.modelStatusToString(highs.getModelStatus())
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or rounds >= max_rounds:
+            break
+        dual = np.asarray(highs.getSolution().row_dual, dtype=float)
+        dual_with_none = np.append(dual, 0.0)  # permit_row -1 reads the appended 0
+        reduced = objective - dual[offer_row] - dual[demand_row] - dual_with_none[permit_row]
+        positive = (reduced > 1e-7 * np.maximum(1.0, np.abs(objective))) & ~in_model
+        new = _best_per_stream(np.flatnonzero(positive), reduced, offer_row, demand_row)
+        highs.setOptionValue("presolve", "off")  # re-solve from the last basis
+    warnings: list[dict[str, Any]] = []
+    if status != "Optimal":
+        warnings.append({"code": "solver", "message": f"HiGHS stopped: {status}", "data": {}})
+        return _totals(arcs, np.zeros(n), status, warnings)
+    if len(new):
+        warnings.append({"code": "pricing", "message": f"stopped after {rounds} rounds with arcs still pricing "
+                         "positive: the assignment is feasible but may not be optimal", "data": {"rounds": rounds}})
+    x = np.zeros(n)
+    x[np.concatenate(columns)] = np.clip(np.asarray(highs.getSolution().col_value, dtype=float), 0.0, None)
+    out = _totals(arcs, x, status, warnings)
+    out.rounds, out.columns = rounds, int(in_model.sum())
+    return out
 
 
 def greedy(arcs: pd.DataFrame) -> Assignment:
-    """Best pair first: take the arc of highest objective per unit, assign what both sides still
-    have, repeat.  The usual hand method, optimal only when no offer's best receiver is another
-    offer's only one."""
-    order = np.argsort(-arcs["objective_krw_per_unit"].to_numpy(), kind="stable")
-    left_offer: dict[Any, float] = dict(zip(arcs["offer_stream_id"], arcs["offer_quantity"], strict=True))
-    left_cap: dict[Any, float] = dict(zip(arcs["demand_stream_id"], arcs["capacity"], strict=True))
-    has_permit = "permit_capacity" in arcs
-    left_permit: dict[Any, float] = {}
-    if has_permit:
-        for p, c in zip(arcs["permit_id"], arcs["permit_capacity"], strict=True):
-            if pd.notna(c):
-                left_permit[p] = float(c)
-    offer = arcs["offer_stream_id"].to_numpy()
-    demand = arcs["demand_stream_id"].to_numpy()
-    permit = arcs["permit_id"].to_numpy() if has_permit else np.full(len(arcs), np.nan)
+    """Best pair first: take the arc of highest objective per unit, assign what both sides (and the
+    permit) still have, repeat.  The usual hand method; optimal only when no offer's best receiver
+    is another offer's only one.  Arcs are walked in sorted blocks, each block first dropping the
+    arcs whose offer or receiver is already used up (numpy), so millions of arcs take seconds."""
+    offer_row, demand_row, permit_row, upper = _rows(arcs)
     objective = arcs["objective_krw_per_unit"].to_numpy(dtype=float)
+    left = upper.copy()
+    left = np.append(left, INF)  # permit_row -1 reads an unlimited row
+    order = np.argsort(-objective, kind="stable")
+    order = order[objective[order] > 0]
     x = np.zeros(len(arcs))
-    for a in order:
-        if objective[a] <= 0:
+    block = 4096
+    for begin in range(0, len(order), block):
+        chunk = order[begin:begin + block]
+        chunk = chunk[(left[offer_row[chunk]] > 0) & (left[demand_row[chunk]] > 0) & (left[permit_row[chunk]] > 0)]
+        for a in chunk.tolist():
+            o, d, p = offer_row[a], demand_row[a], permit_row[a]
+            q = min(left[o], left[d], left[p])
+            if q <= 0:
+                continue
+            x[a] = q
+            left[o] -= q
+            left[d] -= q
+            if p >= 0:
+                left[p] -= q
+        if not (left[:len(upper)] > 0).any():
             break
-        q = min(left_offer[offer[a]], left_cap[demand[a]], left_permit.get(permit[a], INF))
-        if q <= 0:
-            continue
-        x[a] = q
-        left_offer[offer[a]] -= q
-        left_cap[demand[a]] -= q
-        if permit[a] in left_permit:
-            left_permit[permit[a]] -= q
     return _totals(arcs, x, "greedy", [])
 
 

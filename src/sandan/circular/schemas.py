@@ -106,9 +106,8 @@ class PermitRead(BaseModel):
 
 
 class MatchingRun(WriteModel):
-    model_config = _example(carbon_price_krw_per_tco2=0, max_per_offer=30)
+    model_config = _example(carbon_price_krw_per_tco2=0)
     carbon_price_krw_per_tco2: int = Field(default=0, ge=0, le=1_000_000, description="[KRW/tCO2e] adds CO2 to value")
-    max_per_offer: int = Field(default=30, ge=1, le=500, description="candidate pairs kept per offer")
 
 
 class MatchingRunRead(BaseModel):

@@ -89,7 +89,7 @@ def create_stream(session: Session, company_id: int, data: StreamCreate) -> Stre
     """Validate against the reference tables, derive the EU code and hazard, store."""
     company = _company(session, company_id)
     unit = UNIT_OF_KIND.get(data.kind, "t")
-    if data.unit != unit:
+    if data.direction == Direction.out and data.unit != unit:
         raise InvalidInput(f"a {data.kind} stream is measured in {unit}, not {data.unit}", field="unit")
     if data.direction == Direction.out and data.kind == StreamKind.raw_material:
         raise InvalidInput("a raw material is an incoming stream (direction 'in')", field="kind")
@@ -276,11 +276,11 @@ def run_matching(session: Session, complex_id: int, params: MatchingRun) -> dict
         demands = demands.assign(capacity=demands["capacity"] - demands["stream_id"].map(used).fillna(0.0))
         offers, demands = offers[offers["quantity"] > 0], demands[demands["capacity"] > 0]
         found = matching.candidates(offers, demands, permit_frame, feedback=feedback, excluded=excluded,
-                                    carbon_price_krw_per_tco2=params.carbon_price_krw_per_tco2,
-                                    max_per_offer=params.max_per_offer)
+                                    carbon_price_krw_per_tco2=params.carbon_price_krw_per_tco2)
         best = optimise.solve(found.arcs)
         baseline = optimise.greedy(found.arcs)
-        assigned = best.arcs[best.arcs["quantity"] > 1e-6]
+        rows = np.flatnonzero(best.arcs["quantity"].to_numpy() > 1e-6)
+        assigned = found.detail(rows).assign(quantity=best.arcs["quantity"].to_numpy()[rows])
         stream_by_id = {s.id: s for s in streams}
         created = 0
         for arc in assigned.to_dict("records"):

@@ -40,6 +40,7 @@ from sandan.core.tenancy.models import AssetLevel, Carrier, Company, Complex, Di
 from sandan.core.timeutil import now_utc, to_epoch_s
 from sandan.db import Database
 from sandan.demo.carbon import load_carbon_demo
+from sandan.demo.circular import load_circular
 from sandan.demo.grid import load_grid
 from sandan.demo.market import load_market
 from sandan.demo.profiles import shift_year_to, synthetic_values
@@ -315,6 +316,8 @@ def load_demo(db: Database, *, tenants: int = 40, days: int = 90, now_s: int | N
         report.users.extend(load_programs_demo(s, steel_id))
     with db.session(principal=principal) as s:
         load_market(s, complex_id, end_s)
+    with db.session(principal=principal) as s:
+        load_circular(s, complex_id)
     report.seconds = time.perf_counter() - started
     return report
 
