@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,7 +83,8 @@ class ReplayRequest(WriteModel):
     company_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                    description="the company whose rows to replay (none: rows of unknown company, "
                                    "platform only)")
-    ids: list[int] | None = Field(default=None, max_length=10_000, description="only these quarantine rows")
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        default=None, max_length=10_000, description="only these quarantine rows")
     reason_code: str | None = Field(default=None, max_length=40)
     allow: list[str] = Field(default_factory=list, max_length=5,
                              description="rule codes judged fine for these rows, e.g. spike")
