@@ -33,7 +33,9 @@ VALID_REQUESTS = 160
 INVALID_REQUESTS = 60
 ROLES = ("company_admin", "platform_admin")
 #: Both roles on one database: a run that takes longer has grown; lower the requests or look for a slow route.
-BUDGET_S = 30.0
+#: (About 150 operations since the domains came, at least four requests each per role: 40-46 s measured
+#: beside the rest of the suite on the 2-core machine.)
+BUDGET_S = 90.0
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 #: Checks for invalid requests: no 5xx and a declared status (the body of a refusal is problem+json,
 #: which the suite's client asserts for every error).

@@ -97,7 +97,8 @@ def test_balance_closes_limits_hold_and_the_optimum_matches_an_independent_lp(ca
     inflow = f["generation"] - f["curtail"] + f["import"] + f["discharge"]
     outflow = f["demand"] + f["charge"] + f["export"]
     assert np.abs(inflow - outflow).max() < 1e-6
-    assert (f[["curtail", "import", "export", "charge", "discharge"]] >= -1e-9).all().all()
+    # non-negative within HiGHS's primal feasibility tolerance (1e-7; a bound may be missed by ~6e-8)
+    assert (f[["curtail", "import", "export", "charge", "discharge"]] >= -1e-6).all().all()
     assert (f["export"] <= case.export_limit_kw * case.dt_h + 1e-6).all()
     assert (f["curtail"] <= f["generation"] + 1e-6).all()
     for b in case.batteries:
