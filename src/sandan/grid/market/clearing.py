@@ -373,8 +373,11 @@ def build_lp(book: OrderBook, network: Network, grid: GridPrices, battery: Batte
 #: one iteration per row.  Presolve is off: it finds next to nothing to remove (no fixed
 #: columns, no redundant rows) and measured 3-10x the solve time of the whole simplex on the
 #: bench's books.  One thread because the platform shares its cores.
+#: No "threads" option: HiGHS sizes one scheduler per process on its first solve, and a later
+#: instance asking for another thread count refuses to run (model status "Not Set") — which
+#: happened after the grid's dispatch had solved in the same process.  Dual simplex is serial anyway.
 SOLVER_OPTIONS: dict[str, Any] = {"output_flag": False, "solver": "simplex", "simplex_strategy": 1,
-                                  "presolve": "off", "threads": 1, "primal_feasibility_tolerance": 1e-9,
+                                  "presolve": "off", "primal_feasibility_tolerance": 1e-9,
                                   "dual_feasibility_tolerance": 1e-9}
 
 
