@@ -7,16 +7,24 @@ recommendations and its decisions on them, and the flows of the symbiosis map.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import pandas as pd
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from sandan.circular import schemas, service
-from sandan.core.http import BODY_PROBLEMS, FILE_RESPONSES, SIGNED_IN_PROBLEMS, IdPath, SessionDep, export_frame
+from sandan.core.http import (
+    BODY_PROBLEMS,
+    FILE_RESPONSES,
+    SIGNED_IN_PROBLEMS,
+    ExportFormat,
+    IdPath,
+    SessionDep,
+    export_frame,
+)
 
 router = APIRouter(prefix="/circular", tags=["circular"], responses=SIGNED_IN_PROBLEMS)
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
+Format = ExportFormat
 
 
 def _table(items: list[Any], read: type[Any] | None, fmt: str, name: str) -> Any:

@@ -16,7 +16,7 @@ import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import Depends, FastAPI, Path, Query, Request
@@ -385,3 +385,9 @@ class RateLimiter:
         if len(hits) >= self.per_minute:
             raise TooManyRequests("too many attempts; wait a minute and try again")
         hits.append(now)
+
+
+#: The ``format`` query parameter of every list and series: JSON, or a CSV / XLSX download.
+ExportFormat = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
+#: Rows at most in one CSV / XLSX download.
+EXPORT_LIMIT = 100_000

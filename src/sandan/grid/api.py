@@ -11,8 +11,10 @@ from fastapi import APIRouter, Query, Response
 from sandan.core.errors import InvalidInput
 from sandan.core.http import (
     BODY_PROBLEMS,
+    EXPORT_LIMIT,
     FILE_RESPONSES,
     SIGNED_IN_PROBLEMS,
+    ExportFormat,
     IdPath,
     IdQuery,
     PageDep,
@@ -24,8 +26,7 @@ from sandan.grid import schemas, service
 from sandan.grid.models import DerKind
 
 router = APIRouter(tags=["grid"], responses=SIGNED_IN_PROBLEMS)
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
-EXPORT_LIMIT = 100_000
+Format = ExportFormat
 
 
 @router.get("/ders", response_model=schemas.DerPage, responses=FILE_RESPONSES)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from sandan.core.errors import DomainError
 from sandan.core.http import (
     BODY_PROBLEMS,
+    EXPORT_LIMIT,
     FILE_RESPONSES,
     PROBLEM,
     SIGNED_IN_PROBLEMS,
+    ExportFormat,
     IdPath,
     IdQuery,
     PageDep,
@@ -29,8 +31,7 @@ from sandan.ingest.payloads import parse_csv_batch, parse_json_batch
 from sandan.ingest.pipeline import ingest
 
 router = APIRouter(responses=SIGNED_IN_PROBLEMS)
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
-EXPORT_LIMIT = 100_000
+Format = ExportFormat
 
 
 class UnsupportedMediaType(DomainError):

@@ -7,7 +7,7 @@ assignments and score sheets (never another reviewer's, never shown to applicant
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Query
@@ -16,6 +16,7 @@ from sandan.core.http import (
     BODY_PROBLEMS,
     FILE_RESPONSES,
     SIGNED_IN_PROBLEMS,
+    ExportFormat,
     IdPath,
     PageDep,
     SessionDep,
@@ -28,7 +29,7 @@ from sandan.programs.calls import as_utc
 from sandan.programs.models import Application, ApplicationResult, ProgrammeCall, Project, ReviewAssignment
 
 router = APIRouter(tags=["programs"], responses=SIGNED_IN_PROBLEMS)
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
+Format = ExportFormat
 
 
 def _call(session: Any, call: ProgrammeCall) -> schemas.CallRead:

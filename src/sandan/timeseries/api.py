@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from sandan.core.errors import InvalidInput
-from sandan.core.http import BODY_PROBLEMS, FILE_RESPONSES, SIGNED_IN_PROBLEMS, IdPath, SessionDep, export_frame
+from sandan.core.http import (
+    BODY_PROBLEMS,
+    FILE_RESPONSES,
+    SIGNED_IN_PROBLEMS,
+    ExportFormat,
+    IdPath,
+    SessionDep,
+    export_frame,
+)
 from sandan.core.tenancy.models import Carrier, Direction
 from sandan.core.timeutil import now_utc, to_epoch_s
 from sandan.timeseries import schemas, service
@@ -16,7 +24,7 @@ from sandan.timeseries.store import edit_reading
 
 router = APIRouter(tags=["readings"], responses=SIGNED_IN_PROBLEMS)
 Resolution = Annotated[Literal["raw", "15min", "1h", "1d", "1mo"], Query()]
-Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
+Format = ExportFormat
 
 
 #: Readings are stored from 1970 (epoch seconds) and looked up no later than 2100.

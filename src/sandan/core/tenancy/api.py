@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from sandan.core.http import (
     BODY_PROBLEMS,
+    EXPORT_LIMIT,
     FILE_RESPONSES,
     SIGNED_IN_PROBLEMS,
+    ExportFormat,
     IdPath,
     IdQuery,
     PageDep,
@@ -23,8 +25,7 @@ from sandan.core.tenancy import schemas, service
 from sandan.core.tenancy.models import Asset, Company, Complex, Point, Site
 
 router = APIRouter(tags=["core model"], responses=SIGNED_IN_PROBLEMS)
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
-EXPORT_LIMIT = 100_000
+Format = ExportFormat
 
 
 T = TypeVar("T")

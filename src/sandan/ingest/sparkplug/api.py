@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from sandan.core.http import (
+    EXPORT_LIMIT,
     FILE_RESPONSES,
     SIGNED_IN_PROBLEMS,
+    ExportFormat,
     IdQuery,
     PageDep,
     SessionDep,
@@ -19,8 +21,7 @@ from sandan.ingest.sparkplug import service
 from sandan.ingest.sparkplug.schemas import SparkplugNodePage
 
 router = APIRouter(responses=SIGNED_IN_PROBLEMS)
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv / xlsx download")]
-EXPORT_LIMIT = 100_000
+Format = ExportFormat
 
 
 @router.get("/sparkplug/nodes", tags=["ingest"], response_model=SparkplugNodePage, responses=FILE_RESPONSES)
